@@ -1,0 +1,40 @@
+"""The Gradio app: one tab per task, every model loaded from weights/ through its manifest.
+
+Run `python app.py`. It binds 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT say
+otherwise (a Hugging Face Space sets GRADIO_SERVER_NAME=0.0.0.0).
+"""
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import gradio as gr  # noqa: E402
+
+from serving import word_vectors_tab  # noqa: E402
+from serving.weights import load_all  # noqa: E402
+
+
+def model_summaries(manifests: dict[str, dict]) -> list[dict]:
+    return [{"name": m["name"], "task": m["task"], "architecture": m["architecture"],
+             "metrics": m.get("metrics", {})} for m in manifests.values()]
+
+
+def build_app(manifests: dict[str, dict]) -> gr.Blocks:
+    with gr.Blocks(title="Small neural NLP models") as demo:
+        gr.Markdown("# Small neural NLP models\nWord vectors, recurrent language models and a "
+                    "CNN sentence classifier, trained by this project and served with onnxruntime.")
+        with gr.Tab("Word vectors"):
+            word_vectors_tab.build(manifests)
+        summaries = model_summaries(manifests)
+        gr.api(lambda: summaries, api_name="models")
+    return demo
+
+
+def main() -> None:
+    demo = build_app(load_all())
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+
+
+if __name__ == "__main__":
+    main()

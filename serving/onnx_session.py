@@ -1,0 +1,19 @@
+"""onnxruntime sessions configured for a small CPU box (DESIGN.md: explicit threads, no spinning)."""
+import os
+from pathlib import Path
+
+import onnxruntime as ort
+
+ONNX_THREADS = int(os.environ.get("ONNX_THREADS", "1"))
+
+
+def make_session(model_path: str | Path, threads: int = ONNX_THREADS) -> ort.InferenceSession:
+    """One thread per request by default: concurrent requests then share the cores instead of
+    each spinning a thread pool that starves the others."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return ort.InferenceSession(str(model_path), sess_options=options,
+                                providers=["CPUExecutionProvider"])
