@@ -11,12 +11,20 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr  # noqa: E402
 
 from serving import word_vectors_tab  # noqa: E402
-from serving.weights import load_all  # noqa: E402
+from serving.weights import DEFAULT_WEIGHTS_DIR, WeightsError, load_all  # noqa: E402
 
 
 def model_summaries(manifests: dict[str, dict]) -> list[dict]:
     return [{"name": m["name"], "task": m["task"], "architecture": m["architecture"],
              "metrics": m.get("metrics", {})} for m in manifests.values()]
+
+
+def load_models() -> dict[str, dict]:
+    """The verified manifests, or exit with a message naming the folder and the file."""
+    try:
+        return load_all(os.environ.get("WEIGHTS_DIR", DEFAULT_WEIGHTS_DIR))
+    except WeightsError as err:
+        raise SystemExit(f"Cannot start: {err}")
 
 
 def build_app(manifests: dict[str, dict]) -> gr.Blocks:
@@ -25,13 +33,17 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
                     "CNN sentence classifier, trained by this project and served with onnxruntime.")
         with gr.Tab("Word vectors"):
             word_vectors_tab.build(manifests)
-        summaries = model_summaries(manifests)
-        gr.api(lambda: summaries, api_name="models")
+
+        def models() -> list[dict]:
+            """The served models: name, task, architecture and measured metrics."""
+            return model_summaries(manifests)
+
+        gr.api(models, api_name="models")
     return demo
 
 
 def main() -> None:
-    demo = build_app(load_all())
+    demo = build_app(load_models())
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
 

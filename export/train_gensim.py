@@ -1,0 +1,84 @@
+"""gensim's Word2Vec on the same corpus and settings as ours: the baseline shown beside our model.
+
+    python -m export.train_gensim --corpus t8+more --dim 300 --epochs 5 --out weights/gensim-word2vec
+"""
+import argparse
+import time
+from pathlib import Path
+
+import gensim
+from gensim.models import KeyedVectors, Word2Vec
+
+from export.manifest import training_data, write_manifest
+from export.vectors_eval import evaluate
+from export.wiki_corpus import DEFAULT_DATA_DIR, WikiSentences, corpus_files
+
+
+def train_gensim(sentences, sg=1, hs=0, negative=5, vector_size=100, window=5, sample=1e-4,
+                 min_count=5, epochs=5, workers=2, seed=1) -> tuple[KeyedVectors, float, int]:
+    """Returns the vectors, the training wall time in seconds and the corpus size in tokens."""
+    start = time.perf_counter()
+    model = Word2Vec(sentences, sg=sg, hs=hs, negative=negative, vector_size=vector_size,
+                     window=window, sample=sample, min_count=min_count, epochs=epochs,
+                     workers=workers, seed=seed)
+    return model.wv, time.perf_counter() - start, model.corpus_total_words
+
+
+def cap_vocabulary(kv: KeyedVectors, max_vocab: int) -> KeyedVectors:
+    """The most frequent max_vocab words (gensim keeps them sorted by count)."""
+    capped = KeyedVectors(kv.vector_size, count=0)
+    capped.add_vectors(kv.index_to_key[:max_vocab], kv.vectors[:max_vocab])
+    return capped
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default="t8+more")
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    parser.add_argument("--sg", type=int, default=1)
+    parser.add_argument("--hs", type=int, default=0)
+    parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("--dim", type=int, default=300)
+    parser.add_argument("--window", type=int, default=5)
+    parser.add_argument("--sample", type=float, default=1e-4)
+    parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-vocab", type=int, default=40000)
+    parser.add_argument("--out", default="weights/gensim-word2vec")
+    args = parser.parse_args()
+
+    paths = corpus_files(args.corpus, args.data_dir)
+    hyper = {"sg": args.sg, "hs": args.hs, "negative": args.negative, "vector_size": args.dim,
+             "window": args.window, "sample": args.sample, "min_count": args.min_count,
+             "epochs": args.epochs, "workers": args.workers, "seed": args.seed}
+    kv, seconds, tokens = train_gensim(WikiSentences(paths), **hyper)
+    full_vocab = len(kv)
+    kv = cap_vocabulary(kv, args.max_vocab)
+    metrics = evaluate(kv)
+    print(metrics)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    kv.save_word2vec_format(str(out / "vectors.bin"), binary=True)
+    kind = f"{'skip-gram' if args.sg else 'CBOW'}, {'hierarchical softmax' if args.hs else 'negative sampling'}"
+    write_manifest(out, {
+        "name": "gensim-word2vec",
+        "task": "word-vectors",
+        "architecture": f"{kind} (gensim {gensim.__version__} baseline)",
+        "format": "word2vec-binary",
+        "hyperparameters": hyper | {"max_vocab": args.max_vocab},
+        "training": {"corpus": args.corpus, "tokens": tokens, "vocabulary_min_count": full_vocab,
+                     "seconds": round(seconds, 1), "machine": "2-core CPU (2 workers)"},
+        "training_data": training_data(*paths),
+        "metrics": metrics,
+        "eval_command": f"python -m export.evaluate_vectors {out.as_posix()}",
+        "description": (f"gensim's Word2Vec ({kind}), trained on the same {tokens / 1e6:.0f}M "
+                        "Wikipedia tokens with the same settings as ours: the reference "
+                        "implementation, shown beside our model."),
+    })
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The text8-style Wikipedia corpora, streamed as sentences for word2vec training."""
+import gzip
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+CORPORA = {
+    "t8": ["enwiki2019-t8/enwiki2019_t8.txt.gz"],
+    "t8+more": ["enwiki2019-t8/enwiki2019_t8.txt.gz",
+                "enwiki2019-t8-more/enwiki2019_t8_more.txt.gz"],
+}
+
+
+def corpus_files(name: str, data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Path]:
+    if name not in CORPORA:
+        raise ValueError(f"unknown corpus {name!r}; choose from {sorted(CORPORA)}")
+    paths = [Path(data_dir) / p for p in CORPORA[name]]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"corpus files not found: {missing} (set --data-dir)")
+    return paths
+
+
+class WikiSentences:
+    """Restartable iterable of token lists: each article (one line) cut into chunks.
+
+    gensim's C core ignores words past 10,000 per sentence; 1000-token chunks keep every word
+    and give the same stream to gensim and to our trainer.
+    """
+
+    def __init__(self, paths: list[Path], chunk_tokens: int = 1000):
+        self.paths = paths
+        self.chunk_tokens = chunk_tokens
+
+    def __iter__(self):
+        for path in self.paths:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                for line in f:
+                    words = line.split()
+                    for start in range(0, len(words), self.chunk_tokens):
+                        yield words[start:start + self.chunk_tokens]

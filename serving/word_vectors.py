@@ -1,0 +1,111 @@
+"""Word-vector queries (analogy, neighbours) for our ONNX model and the gensim baseline.
+
+Both models answer through the same small interface so the tab shows them side by side:
+`vocabulary`, `query(positive, negative, topn, method)` and `unit_vectors(words)`.
+"""
+import difflib
+from pathlib import Path
+
+import numpy as np
+from gensim.models import KeyedVectors
+
+from serving.onnx_session import make_session
+from tokenization.wiki import text8_tokens
+
+METHODS = ("3CosAdd", "3CosMul")
+MAX_TOPN = 100
+
+
+class QueryError(ValueError):
+    """A query the user can fix; its message is shown as is."""
+
+
+class OnnxWordVectors:
+    """Our model: the whole query runs in the exported graph (export/analogy_onnx.py)."""
+
+    def __init__(self, manifest: dict):
+        folder = Path(manifest["folder"])
+        self.name = manifest["name"]
+        self.vocabulary = (folder / manifest["vocabulary"]["file"]).read_text(encoding="utf-8").split()
+        self.index = {word: i for i, word in enumerate(self.vocabulary)}
+        self.session = make_session(folder / "model.onnx")
+
+    def _run(self, outputs, positive=(), negative=(), topn=1, lookup=()):
+        ids = lambda words: np.array([self.index[w] for w in words], dtype=np.int64)
+        return self.session.run(outputs, {"positive_ids": ids(positive), "negative_ids": ids(negative),
+                                          "topn": np.array([topn], np.int64), "lookup_ids": ids(lookup)})
+
+    def query(self, positive, negative, topn, method):
+        prefix = "cosadd" if method == "3CosAdd" else "cosmul"
+        scores, ids = self._run([f"{prefix}_scores", f"{prefix}_ids"], positive, negative, topn)
+        return [(self.vocabulary[i], float(s)) for i, s in zip(ids, scores)]
+
+    def unit_vectors(self, words):
+        return self._run(["lookup_vectors"], lookup=words)[0]
+
+
+class GensimWordVectors:
+    """The baseline, read from word2vec binary format (never a pickle)."""
+
+    def __init__(self, manifest: dict):
+        self.name = manifest["name"]
+        self.kv = KeyedVectors.load_word2vec_format(str(Path(manifest["folder"]) / "vectors.bin"), binary=True)
+        self.vocabulary = self.kv.index_to_key
+        self.index = self.kv.key_to_index
+
+    def query(self, positive, negative, topn, method):
+        similar = self.kv.most_similar if method == "3CosAdd" else self.kv.most_similar_cosmul
+        return [(w, float(s)) for w, s in similar(positive=list(positive), negative=list(negative), topn=topn)]
+
+    def unit_vectors(self, words):
+        return np.stack([self.kv.get_vector(w, norm=True) for w in words])
+
+
+def load_word_vectors(manifest: dict):
+    loaders = {"onnx-analogy": OnnxWordVectors, "word2vec-binary": GensimWordVectors}
+    return loaders[manifest["format"]](manifest)
+
+
+def parse_words(text: str) -> list[str]:
+    """Words separated by commas or spaces, normalised as the corpus was (text8 rules)."""
+    return text8_tokens(text or "")
+
+
+def check_query(model, positive: list[str], negative: list[str], topn: int) -> None:
+    """Raise QueryError with a message a user can act on."""
+    if not isinstance(topn, int) or not 1 <= topn <= MAX_TOPN:
+        raise QueryError(f"topn must be a whole number from 1 to {MAX_TOPN} (got {topn!r}).")
+    if not positive:
+        raise QueryError("Enter at least one positive word (letters a-z; digits are spelled out).")
+    seen = set()
+    for word in positive + negative:
+        if word in seen:
+            raise QueryError(f"'{word}' is given more than once; use each word once.")
+        seen.add(word)
+        if word not in model.index:
+            close = suggest(model.vocabulary, word)
+            hint = f" Close words that are known: {', '.join(close)}." if close else ""
+            raise QueryError(f"'{word}' is not in the vocabulary of {model.name} "
+                             f"({len(model.vocabulary):,} most frequent words).{hint}")
+
+
+def suggest(vocabulary: list[str], word: str, n: int = 5) -> list[str]:
+    """In-vocabulary spellings close to an unknown word (same first letter keeps it quick)."""
+    candidates = [w for w in vocabulary if w[:1] == word[:1]] or vocabulary
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=0.7)
+
+
+def answer(model, positive: list[str], negative: list[str], topn: int = 10,
+           method: str = "3CosAdd") -> list[dict]:
+    if method not in METHODS:
+        raise QueryError(f"method must be one of {', '.join(METHODS)}.")
+    check_query(model, positive, negative, topn)
+    return [{"word": w, "score": round(s, 6)}
+            for w, s in model.query(positive, negative, min(topn, len(model.vocabulary) - len(positive) - len(negative)), method)]
+
+
+def pca_2d(vectors: np.ndarray) -> np.ndarray:
+    """Coordinates of the rows on their first two principal components."""
+    centered = vectors - vectors.mean(axis=0)
+    _, _, components = np.linalg.svd(centered, full_matrices=False)
+    return centered @ components[:2].T

@@ -1,0 +1,51 @@
+"""The real app on 127.0.0.1, called through gradio_client: /models, /analogy, /neighbors."""
+import pytest
+from gradio_client.exceptions import AppError
+
+
+def test_models_lists_the_manifests(client):
+    models = client.predict(api_name="/models")
+    tasks = {m["task"] for m in models}
+    assert "word-vectors" in tasks
+    for m in models:
+        assert {"name", "task", "architecture", "metrics"} <= m.keys()
+
+
+def test_analogy_king_queen(client):
+    result = client.predict("king, woman", "man", 5, api_name="/analogy")
+    assert result[0]["word"] == "queen"
+    assert len(result) == 5 and all(isinstance(r["score"], float) for r in result)
+    assert [r["score"] for r in result] == sorted((r["score"] for r in result), reverse=True)
+
+
+def test_analogy_on_the_baseline_and_with_cosmul(client):
+    names = [m["name"] for m in client.predict(api_name="/models") if m["task"] == "word-vectors"]
+    for name in names:
+        for method in ("3CosAdd", "3CosMul"):
+            result = client.predict("paris, germany", "france", 3, name, method, api_name="/analogy")
+            assert len(result) == 3 and "paris" not in [r["word"] for r in result]
+
+
+def test_neighbors_of_one_word_and_of_a_sum(client):
+    single = client.predict("france", api_name="/neighbors")
+    assert len(single) == 10 and "france" not in [r["word"] for r in single]
+    summed = client.predict("river bank", 5, api_name="/neighbors")
+    assert len(summed) == 5
+
+
+@pytest.mark.parametrize("args, message", [
+    (("kingg, woman", "man"), "'kingg' is not in the vocabulary"),
+    (("", "man"), "at least one positive word"),
+    (("king", ""), "needs at least one negative word"),
+    (("king, king", "man"), "given more than once"),
+    (("king, woman", "man", 1000), "topn must be"),
+])
+def test_bad_input_gets_a_clear_message_and_the_server_keeps_serving(client, args, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name="/analogy")
+    assert client.predict("king, woman", "man", 1, api_name="/analogy")[0]["word"] == "queen"
+
+
+def test_api_lists_the_public_endpoints(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/models", "/analogy", "/neighbors"} <= set(endpoints)
