@@ -1,16 +1,20 @@
 """The Gradio app: one tab per task, every model loaded from weights/ through its manifest.
 
 Run `python app.py`. It binds 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT say
-otherwise (a Hugging Face Space sets GRADIO_SERVER_NAME=0.0.0.0).
+otherwise; on a Hugging Face Space (SPACE_ID set) it binds 0.0.0.0. WEIGHTS_FROM_HUB takes the
+models from Hub model repositories instead of weights/ (serving/hub.py).
 """
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# where a Space turns example caching on (GRADIO_CACHE_EXAMPLES), cache on first use, not at start-up
+os.environ.setdefault("GRADIO_CACHE_MODE", "lazy")
 
 import gradio as gr  # noqa: E402
 
 from serving import word_vectors_tab  # noqa: E402
+from serving.hub import load_from_hub  # noqa: E402
 from serving.weights import DEFAULT_WEIGHTS_DIR, WeightsError, load_all  # noqa: E402
 
 
@@ -20,8 +24,12 @@ def model_summaries(manifests: dict[str, dict]) -> list[dict]:
 
 
 def load_models() -> dict[str, dict]:
-    """The verified manifests, or exit with a message naming the folder and the file."""
+    """The verified manifests, or exit with a message naming the folder and the file.
+
+    WEIGHTS_FROM_HUB="owner/name@revision,..." takes the models from Hub repositories instead."""
     try:
+        if os.environ.get("WEIGHTS_FROM_HUB"):
+            return load_from_hub(os.environ["WEIGHTS_FROM_HUB"])
         return load_all(os.environ.get("WEIGHTS_DIR", DEFAULT_WEIGHTS_DIR))
     except WeightsError as err:
         raise SystemExit(f"Cannot start: {err}")
@@ -45,7 +53,8 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
 def main() -> None:
     demo = build_app(load_models())
     demo.queue(default_concurrency_limit=4, max_size=64)
-    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    local_or_space = "0.0.0.0" if "SPACE_ID" in os.environ else "127.0.0.1"
+    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", local_or_space))
 
 
 if __name__ == "__main__":

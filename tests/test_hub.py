@@ -1,0 +1,151 @@
+"""Weights from Hub model repositories: huggingface_hub's real client against a fake Hub on 127.0.0.1."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from export.analogy_onnx import write_word_vectors_folder
+from serving.hub import load_from_hub, parse_spec
+from serving.weights import WeightsError, load_manifest
+from serving.word_vectors import answer, load_word_vectors
+from tests.conftest import ROOT, WEIGHTS_DIR, free_port, start_app
+from tests.fake_hub import FakeHub
+
+TINY_WORDS = ["king", "man", "woman", "queen", "paris", "france", "germany", "berlin"] + [
+    f"word{i}" for i in range(92)]
+
+
+def write_tiny_folder(folder, name="tiny-word2vec"):
+    """A small but complete word-vectors folder (the layout of weights/<name>/)."""
+    vectors = np.random.default_rng(0).normal(size=(len(TINY_WORDS), 16)).astype(np.float32)
+    return write_word_vectors_folder(folder, TINY_WORDS, vectors, {
+        "name": name, "task": "word-vectors", "architecture": "random vectors (test)",
+        "hyperparameters": {"vector_size": 16, "epochs": 1, "window": 5},
+        "training": {"corpus": "none", "tokens": 0, "seconds": 0, "machine": "test"},
+        "metrics": {"analogy_accuracy": 0.0}, "description": "Random vectors for tests."})
+
+
+def smallest_shipped(task="word-vectors"):
+    folders = [p for p in WEIGHTS_DIR.glob("*/manifest.json")
+               if json.loads(p.read_text()).get("task") == task]
+    sizes = {p.parent: sum(f.stat().st_size for f in p.parent.iterdir()) for p in folders}
+    return min(sizes, key=sizes.get) if sizes else None
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    """A fake Hub with test/tiny (tags v1, main), and test/altered whose vocab.txt no longer
+    matches its manifest."""
+    root = tmp_path_factory.mktemp("repos")
+    write_tiny_folder(root / "tiny")
+    shutil.copytree(root / "tiny", root / "altered")
+    with open(root / "altered" / "vocab.txt", "a") as f:
+        f.write("extra\n")
+    fake = FakeHub()
+    fake.add("test/tiny", root / "tiny")
+    fake.add("test/altered", root / "altered")
+    fake.url = fake.start()
+    fake.root = root
+    yield fake
+    fake.stop()
+
+
+def test_a_revision_is_required():
+    with pytest.raises(WeightsError, match="no revision"):
+        parse_spec("owner/name")
+    assert parse_spec("a/b@v1, c/d@0123abcd") == [("a/b", "v1"), ("c/d", "0123abcd")]
+
+
+def test_downloaded_folder_answers_like_the_local_one(hub, tmp_path):
+    manifests = load_from_hub("test/tiny@v1", endpoint=hub.url, cache_dir=tmp_path)
+    downloaded = manifests["tiny-word2vec"]
+    assert downloaded["hub"] == "test/tiny@v1"
+    local = load_manifest(hub.root / "tiny")
+    assert {k: v for k, v in downloaded.items() if k not in ("folder", "hub")} == \
+        {k: v for k, v in local.items() if k != "folder"}
+    query = (["king", "woman"], ["man"], 5)
+    assert answer(load_word_vectors(downloaded), *query) == answer(load_word_vectors(local), *query)
+    assert not any("xet" in r.lower() for r in hub.requests)
+
+
+@pytest.mark.skipif(smallest_shipped() is None, reason="no word-vectors folder in weights/")
+def test_shipped_folder_through_the_hub_answers_like_the_local_one(tmp_path):
+    folder = smallest_shipped()
+    fake = FakeHub()
+    fake.add("test/shipped", folder)
+    url = fake.start()
+    try:
+        downloaded = load_manifest(
+            next(iter(load_from_hub("test/shipped@v1", endpoint=url, cache_dir=tmp_path).values()))["folder"])
+    finally:
+        fake.stop()
+    query = (["king", "woman"], ["man"], 5)
+    assert answer(load_word_vectors(downloaded), *query) == \
+        answer(load_word_vectors(load_manifest(folder)), *query)
+
+
+def test_a_file_that_does_not_match_the_manifest_is_refused(hub, tmp_path):
+    with pytest.raises(WeightsError, match=r"test/altered@v1: .*vocab\.txt does not match its sha256"):
+        load_from_hub("test/altered@v1", endpoint=hub.url, cache_dir=tmp_path)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("test/tiny@v9", "revision 'v9' not found"),
+    ("test/missing@v1", "repository not found"),
+])
+def test_hub_errors_say_what_to_do(hub, tmp_path, spec, message):
+    with pytest.raises(WeightsError, match=message):
+        load_from_hub(spec, endpoint=hub.url, cache_dir=tmp_path)
+
+
+def test_offline_without_cache_says_what_to_do(hub, tmp_path, monkeypatch):
+    from huggingface_hub import constants
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # what HF_HUB_OFFLINE=1 sets at import
+    with pytest.raises(WeightsError, match="HF_HUB_OFFLINE=1 forbids downloading it: start once with"):
+        load_from_hub("test/tiny@v1", endpoint=hub.url, cache_dir=tmp_path)
+
+
+def hub_env(cache, endpoint, **extra):
+    return {"WEIGHTS_FROM_HUB": "test/tiny@v1", "HF_ENDPOINT": endpoint, "HF_HOME": str(cache),
+            "HF_HUB_CACHE": str(cache / "hub"), **extra}
+
+
+def models_of(url):
+    from gradio_client import Client
+    return [m["name"] for m in Client(url, verbose=False).predict(api_name="/models")]
+
+
+@pytest.mark.slow
+def test_app_serves_hub_models_then_starts_offline_from_the_cache(hub, tmp_path):
+    own = FakeHub()  # stopped half-way, so not the shared one
+    own.add("test/tiny", hub.root / "tiny")
+    endpoint = own.start()
+    proc, url = start_app(hub_env(tmp_path, endpoint))
+    try:
+        assert models_of(url) == ["tiny-word2vec"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    own.stop()  # no network from here on
+    proc, url = start_app(hub_env(tmp_path, endpoint, HF_HUB_OFFLINE="1"))
+    try:
+        assert models_of(url) == ["tiny-word2vec"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_app_without_cache_or_network_exits_with_a_message(tmp_path):
+    env = {**os.environ, **hub_env(tmp_path, f"http://127.0.0.1:{free_port()}"),
+           "GRADIO_SERVER_PORT": str(free_port())}
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode != 0
+    assert "Cannot start: test/tiny@v1: cannot reach" in done.stderr
+    assert "unset WEIGHTS_FROM_HUB" in done.stderr
+    assert "Traceback" not in done.stderr
