@@ -1,0 +1,167 @@
+"""Train one word-level language model on PTB: `python -m export.train_lm --cell lstm`.
+
+Truncated BPTT with the state carried across windows, gradient-norm clipping, SGD with the
+learning rate divided after a fixed epoch (Zaremba et al. 2014) and whenever validation
+perplexity stops improving. Every epoch saves the best model (fp16 shards) and the last one
+(fp32, for --resume); a wall-clock budget (--max-minutes) ends training cleanly. With
+--weights-dir the best model is then exported, quantized and measured into weights/lm-<cell>/.
+"""
+import argparse
+import math
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from export.lm_checkpoint import load_record, load_weights, save_best, save_last, save_record
+from export.lm_data import batchify, load_ptb, windows
+from export.lm_model import LanguageModel, detach
+
+
+def evaluate(model: LanguageModel, data: torch.Tensor, bptt: int) -> float:
+    """Perplexity over a batchified split, state carried through the whole stream."""
+    model.eval()
+    state, total, count = model.initial_state(data.size(1)), 0.0, 0
+    with torch.no_grad():
+        for inputs, targets in windows(data, bptt):
+            logits, state = model(inputs, state)
+            total += nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(),
+                                                 reduction="sum").item()
+            count += targets.numel()
+    return math.exp(total / count)
+
+
+def train_epoch(model, data, optimizer, bptt: int, clip: float, deadline: float, desc: str):
+    """One pass; returns (train perplexity, words/s, finished). Stops early at the deadline."""
+    model.train()
+    state, count, start = model.initial_state(data.size(1)), 0, time.monotonic()
+    total = torch.zeros((), device=data.device)  # summed on the device: no sync per step
+    bar = tqdm(windows(data, bptt), total=math.ceil((data.size(0) - 1) / bptt), desc=desc,
+               mininterval=5, disable=None)
+    for step, (inputs, targets) in enumerate(bar):
+        if time.monotonic() > deadline:
+            return math.exp(total.item() / max(count, 1)), count / (time.monotonic() - start), False
+        state = detach(state)
+        logits, state = model(inputs, state)
+        loss = nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        optimizer.zero_grad(set_to_none=True)
+        # Zaremba et al.: loss summed over the window's steps, averaged over the batch
+        (loss * inputs.size(0)).backward()
+        nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        total += loss.detach() * targets.numel()
+        count += targets.numel()
+        if step % 100 == 0 and not bar.disable:
+            bar.set_postfix(loss=f"{total.item() / count:.3f}",
+                            wps=f"{count / (time.monotonic() - start):.0f}", refresh=False)
+    return math.exp(total.item() / count), count / (time.monotonic() - start), True
+
+
+def train(args) -> dict:
+    torch.manual_seed(args.seed)
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    ptb_dir = Path(args.data_dir) / "ptb"
+    vocab, splits = load_ptb(ptb_dir, args.max_tokens)
+    train_data = batchify(splits["train"], args.batch_size).to(device)
+    valid_data = batchify(splits["valid"], args.eval_batch_size).to(device)
+    test_data = batchify(splits["test"], args.eval_batch_size).to(device)
+    config = {k: getattr(args, k) for k in ("cell", "hidden", "layers", "dropout", "tied", "lr",
+                                            "lr_decay", "decay_start", "clip", "batch_size",
+                                            "bptt", "epochs", "seed", "max_tokens", "init_range")}
+    model = LanguageModel(args.cell, len(vocab), args.hidden, args.layers, args.dropout,
+                          args.tied, args.init_range).to(device)
+    prefix = Path(args.checkpoint_dir) / args.name
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    record = {"name": args.name, "config": config, "vocab_size": len(vocab), "history": [],
+              "best_valid_ppl": math.inf, "best_epoch": 0, "lr": args.lr, "seconds": 0.0,
+              "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
+    if args.resume and Path(f"{prefix}.json").exists():
+        record = load_record(prefix)
+        load_weights(model, prefix, "last")
+        print(f"resumed {prefix} after epoch {len(record['history'])}, lr {record['lr']:.4g}")
+    best = LanguageModel(args.cell, len(vocab), args.hidden, args.layers, args.dropout, args.tied)
+    best.load_state_dict(model.state_dict())
+    if record["best_epoch"]:
+        load_weights(best, prefix, "best")
+    optimizer = torch.optim.SGD(model.parameters(), lr=record["lr"])
+    start = time.monotonic() - record["seconds"]
+    deadline = start + 60 * args.max_minutes
+    epoch_seconds = 0.0
+    for epoch in range(len(record["history"]) + 1, args.epochs + 1):
+        if time.monotonic() + epoch_seconds > deadline:
+            print(f"{args.name}: stopping before epoch {epoch}: the next would pass --max-minutes")
+            break
+        epoch_start = time.monotonic()
+        train_ppl, wps, finished = train_epoch(model, train_data, optimizer, args.bptt, args.clip,
+                                               deadline, f"{args.name} epoch {epoch}")
+        if not finished:
+            print(f"{args.name}: --max-minutes reached during epoch {epoch}; it is discarded")
+            break
+        valid_ppl = evaluate(model, valid_data, args.bptt)
+        epoch_seconds = time.monotonic() - epoch_start
+        improved = valid_ppl < record["best_valid_ppl"]
+        if improved:
+            record.update(best_valid_ppl=valid_ppl, best_epoch=epoch)
+            best.load_state_dict(model.state_dict())
+            save_best(model, prefix)
+        record["history"].append({"epoch": epoch, "lr": record["lr"], "train_ppl": train_ppl,
+                                  "valid_ppl": valid_ppl, "words_per_s": wps,
+                                  "seconds": time.monotonic() - start})
+        print(f"{time.strftime('%H:%M:%S')} {args.name} epoch {epoch:2d} lr {record['lr']:.4g} "
+              f"train {train_ppl:8.2f} valid {valid_ppl:8.2f} {wps:8.0f} words/s "
+              f"{epoch_seconds:5.1f} s{' *' if improved else ''}", flush=True)
+        if epoch >= args.decay_start or not improved:
+            record["lr"] /= args.lr_decay
+            for group in optimizer.param_groups:
+                group["lr"] = record["lr"]
+        record["seconds"] = time.monotonic() - start
+        save_last(model, prefix)
+        save_record(record, prefix)
+    record["seconds"] = time.monotonic() - start
+    best.to(device)
+    record["test_ppl"] = evaluate(best, test_data, args.bptt)
+    record["epochs_run"] = len(record["history"])
+    save_record(record, prefix)
+    print(f"{args.name}: best epoch {record['best_epoch']} valid {record['best_valid_ppl']:.2f} "
+          f"test {record['test_ppl']:.2f} (fp32 torch, batch {args.eval_batch_size}) "
+          f"in {record['seconds']:.0f} s", flush=True)
+    if args.weights_dir:
+        from export.export_lm import export_run
+        export_run(prefix, Path(args.weights_dir) / f"lm-{args.cell}", Path(args.data_dir))
+    return record
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--cell", choices=("rnn", "gru", "lstm"), required=True)
+    p.add_argument("--name", help="run name (default lm-<cell>)")
+    p.add_argument("--data-dir", default="../shared/data")
+    p.add_argument("--checkpoint-dir", default="checkpoints")
+    p.add_argument("--weights-dir", help="export the best model to <weights-dir>/lm-<cell>/")
+    p.add_argument("--hidden", type=int, default=650)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--dropout", type=float, default=0.5)
+    p.add_argument("--no-tie", dest="tied", action="store_false")
+    p.add_argument("--init-range", type=float, default=0.05)
+    p.add_argument("--lr", type=float, default=1.0)
+    p.add_argument("--lr-decay", type=float, default=1.2)
+    p.add_argument("--decay-start", type=int, default=6, help="divide the lr every epoch from this one")
+    p.add_argument("--clip", type=float, default=5.0)
+    p.add_argument("--batch-size", type=int, default=20)
+    p.add_argument("--eval-batch-size", type=int, default=10)
+    p.add_argument("--bptt", type=int, default=35)
+    p.add_argument("--epochs", type=int, default=39)
+    p.add_argument("--max-minutes", type=float, default=math.inf)
+    p.add_argument("--max-tokens", type=int, help="use only the first N tokens of each split")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", help="cuda or cpu (default: cuda when available)")
+    p.add_argument("--resume", action="store_true", help="continue from <checkpoint-dir>/<name>-last")
+    args = p.parse_args(argv)
+    args.name = args.name or f"lm-{args.cell}"
+    return args
+
+
+if __name__ == "__main__":
+    train(parse_args())
