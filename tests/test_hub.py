@@ -8,7 +8,11 @@ import sys
 import numpy as np
 import pytest
 
+from huggingface_hub import ModelCard
+
 from export.analogy_onnx import write_word_vectors_folder
+from export.model_card import model_card
+from export.publish import publish
 from serving.hub import load_from_hub, parse_spec
 from serving.weights import WeightsError, load_manifest
 from serving.word_vectors import answer, load_word_vectors
@@ -25,8 +29,14 @@ def write_tiny_folder(folder, name="tiny-word2vec"):
     return write_word_vectors_folder(folder, TINY_WORDS, vectors, {
         "name": name, "task": "word-vectors", "architecture": "random vectors (test)",
         "hyperparameters": {"vector_size": 16, "epochs": 1, "window": 5},
-        "training": {"corpus": "none", "tokens": 0, "seconds": 0, "machine": "test"},
-        "metrics": {"analogy_accuracy": 0.0}, "description": "Random vectors for tests."})
+        "training": {"corpus": "t8", "tokens": 0, "seconds": 1.5, "machine": "test"},
+        "training_data": [{"path": "../shared/data/enwiki2019-t8/enwiki2019_t8.txt.gz",
+                           "sha256": "db492dd0fae1c0b011386c94d5e613a78a08f1f2e34718dec263e7c4e49ccf4f"}],
+        "metrics": {"analogy_accuracy": 0.125, "wordsim353_spearman": 0.25,
+                    "analogy_sections": {"capital-common-countries": {"accuracy": 0.5, "questions": 4}},
+                    "probes": {"king - man + woman": ["queen"]}},
+        "eval_command": "python -m export.evaluate_vectors weights/tiny-word2vec",
+        "description": "Random vectors for tests."})
 
 
 def smallest_shipped(task="word-vectors"):
@@ -149,3 +159,65 @@ def test_app_without_cache_or_network_exits_with_a_message(tmp_path):
     assert "Cannot start: test/tiny@v1: cannot reach" in done.stderr
     assert "unset WEIGHTS_FROM_HUB" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def shipped_folders():
+    return sorted(p.parent for p in WEIGHTS_DIR.glob("*/manifest.json"))
+
+
+@pytest.fixture(scope="module", params=["tiny"] + [p.name for p in shipped_folders()])
+def card_folder(request, hub):
+    return hub.root / "tiny" if request.param == "tiny" else WEIGHTS_DIR / request.param
+
+
+def test_card_parses_and_reports_exactly_the_manifests_metrics(card_folder):
+    manifest = json.loads((card_folder / "manifest.json").read_text())
+    card = ModelCard(str(model_card(card_folder, "owner/model", "v1")))
+    numbers = {k: v for k, v in manifest["metrics"].items()
+               if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    assert numbers
+    assert {r.metric_name: r.metric_value for r in card.data.eval_results} == numbers
+    data = card.data.to_dict()
+    assert data["language"] == "en" and data["license"] and data["tags"] and data["widget"]
+    assert data["pipeline_tag"] in ("feature-extraction", "text-generation", "text-classification")
+    assert data["library_name"] == ("onnx" if (card_folder / "model.onnx").exists() else "gensim")
+    for heading in ("## Training", "## Evaluation", "## How to use", "## Limits", "## Credits and licences"):
+        assert heading in card.text
+    assert manifest["eval_command"] in card.text and manifest["training"]["machine"] in card.text
+
+
+def test_card_usage_code_runs(card_folder):
+    """The card's Python example, with snapshot_download answering the local folder."""
+    text = str(model_card(card_folder, "owner/model", "v1"))
+    code = text.split("```python\n")[1].split("```")[0]
+    code = code.replace("from huggingface_hub import snapshot_download\n", "")
+    exec(code, {"snapshot_download": lambda repo_id, revision: str(card_folder), "print": lambda *a: None})
+
+
+def test_dry_run_writes_the_card_and_lists_the_files(hub, tmp_path, capsys):
+    publish(hub.root / "tiny", "owner/tiny", dry_run=True, card_out=tmp_path / "card.md")
+    listed = capsys.readouterr().out
+    for name in ("model.onnx", "vocab.txt", "manifest.json", "README.md", "in all"):
+        assert name in listed
+    assert ModelCard.load(tmp_path / "card.md").data.model_name == "tiny-word2vec"
+    assert not (hub.root / "tiny" / "README.md").exists()
+
+
+@pytest.mark.slow
+def test_published_folder_is_served_from_the_hub(tmp_path):
+    folder = tmp_path / "tiny-word2vec"
+    write_tiny_folder(folder)
+    fake = FakeHub(storage=tmp_path / "hub")
+    endpoint = fake.start()
+    try:
+        done = subprocess.run([sys.executable, "-m", "export.publish", str(folder), "--repo",
+                               "test/published", "--tag", "v1"], cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "HF_ENDPOINT": endpoint, "HF_TOKEN": "hf_test",
+                                   "HF_HOME": str(tmp_path / "home")}, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == "WEIGHTS_FROM_HUB=test/published@v1"
+        manifest = load_from_hub("test/published@v1", endpoint=endpoint, cache_dir=tmp_path / "cache")["tiny-word2vec"]
+    finally:
+        fake.stop()
+    card = ModelCard.load(os.path.join(manifest["folder"], "README.md"))
+    assert card.data.model_name == "tiny-word2vec"
