@@ -65,8 +65,9 @@ TASKS = {
         "pipeline_tag": "text-generation", "title": "Word-level language model",
         "tags": ["language-model", "rnn", "penn-treebank"],
         "widget": [{"text": "the company said it expects"}],
+        "show": {"logits": 'print(vocab[outputs["logits"][-1, 0].argmax()])  # the likeliest next word'},
         "limits": "Penn Treebank vocabulary (10k lower-case words, numbers as N, rare words as "
-                  "<unk>) and 1989 Wall Street Journal style: continuations read like newswire, lose "
+                  "`<unk>`) and 1989 Wall Street Journal style: continuations read like newswire, lose "
                   "coherence over a few sentences and state nothing reliable. Not a chat model."},
     "sentiment": {
         "pipeline_tag": "text-classification", "title": "Sentence sentiment classifier",
@@ -133,7 +134,10 @@ def card_data(manifest: dict) -> ModelCardData:
 def table(rows: dict) -> str:
     lines = ["| | |", "| --- | --- |"]
     for key, value in rows.items():
-        shown = value if isinstance(value, str | int | float) else json.dumps(value)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            shown = f"{len(value)} records (in manifest.json)"
+        else:
+            shown = value if isinstance(value, str | int | float) else json.dumps(value)
         lines.append(f"| {key} | {shown} |")
     return "\n".join(lines)
 
@@ -146,6 +150,18 @@ def flat(metrics: dict, prefix: str = "") -> dict:
     return rows
 
 
+def numpy_dtype(onnx_type: str) -> str:
+    """'tensor(float)' (onnxruntime's spelling) or 'float32' -> 'float32'."""
+    name = onnx_type.removeprefix("tensor(").removesuffix(")")
+    return {"float": "float32", "double": "float64"}.get(name, name)
+
+
+def example_dims(shape: list) -> list[int]:
+    """A batch of one; the first other symbolic dimension (tokens, query words) is free (-1)."""
+    free = [i for i, d in enumerate(shape) if isinstance(d, str) and not d.startswith("batch")][:1]
+    return [-1 if i in free else 1 if isinstance(d, str) else d for i, d in enumerate(shape)]
+
+
 def usage(manifest: dict, repo_id: str, revision: str) -> str:
     fetch = (f"from huggingface_hub import snapshot_download\n\n"
              f'folder = snapshot_download("{repo_id}", revision="{revision}")\n')
@@ -154,19 +170,20 @@ def usage(manifest: dict, repo_id: str, revision: str) -> str:
                 'kv = KeyedVectors.load_word2vec_format(f"{folder}/vectors.bin", binary=True)\n'
                 'print(kv.most_similar(positive=["king", "woman"], negative=["man"], topn=5))\n```')
     task = TASKS[manifest["task"]]
-    vocab = next((f for f in manifest["files"] if f.endswith(".txt")), None)
+    vocab = manifest.get("vocabulary", {}).get("file") or (
+        "vocab.txt" if "vocab.txt" in manifest["files"] else None)
     example = task["widget"][0]["text"].split()
     feeds = []
     for spec in manifest.get("inputs", []):
-        # a batch of one; the first other symbolic dimension takes the example's length
-        dims = [1 if d == "batch" else -1 if isinstance(d, str) else d for d in spec["shape"]]
+        dims = example_dims(spec["shape"])
+        dtype = numpy_dtype(spec["dtype"])
         if spec["name"] in task.get("feeds", {}):
-            value = f"np.array({task['feeds'][spec['name']]}, np.{spec['dtype']})"
-        elif spec["dtype"] == "int64" and vocab:
-            value = f"np.array(ids({example!r}), np.int64)"
+            value = f"np.array({task['feeds'][spec['name']]}, np.{dtype}).reshape({dims})"
+        elif dtype == "int64" and vocab:
+            value = f"np.array(ids({example!r}), np.int64).reshape({dims})"
         else:
-            value = f"np.zeros({[max(d, 1) for d in dims]}, np.{spec['dtype']})"
-        feeds.append(f'    "{spec["name"]}": {value}.reshape({dims}),  # {spec["shape"]}')
+            value = f"np.zeros({[max(d, 1) for d in dims]}, np.{dtype})"
+        feeds.append(f'    "{spec["name"]}": {value},  # {spec["shape"]}')
     outputs = {o["name"] for o in manifest.get("outputs", [])}
     show = "".join(line + "\n" for name, line in task.get("show", {}).items() if name in outputs)
     lookup = (f'vocab = open(f"{{folder}}/{vocab}", encoding="utf-8").read().split()\n'
