@@ -1,0 +1,57 @@
+"""The sentence-classification data of Kim (2014): SST-2 with its splits, MR with 10-fold CV.
+
+Sentences come back already tokenised by tokenization.sst, the same rules serving applies to user
+text. Labels: 0 negative, 1 positive.
+"""
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from tokenization.sst import sst_tokens
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+LABELS = ("negative", "positive")
+SST2_FILES = {split: f"sst2/stsa.binary.{split}" for split in ("train", "dev", "test")}
+MR_FILES = ("mr/rt-polarity.neg", "mr/rt-polarity.pos")  # index = label
+
+Examples = list[tuple[list[str], int]]
+
+
+def load_sst2(data_dir: str | Path = DEFAULT_DATA_DIR) -> dict[str, Examples]:
+    """{"train", "dev", "test"}: [(tokens, label)], lines are 'label sentence'."""
+    splits = {}
+    for split, name in SST2_FILES.items():
+        lines = (Path(data_dir) / name).read_text(encoding="utf-8").splitlines()
+        splits[split] = [(sst_tokens(line[2:]), int(line[0])) for line in lines if line.strip()]
+    return splits
+
+
+def load_mr(data_dir: str | Path = DEFAULT_DATA_DIR) -> Examples:
+    """Every MR sentence, negatives first (the files are Windows-1252/Latin-1, not UTF-8)."""
+    return [(sst_tokens(line), label) for label, name in enumerate(MR_FILES)
+            for line in (Path(data_dir) / name).read_text(encoding="latin-1").splitlines()
+            if line.strip()]
+
+
+def mr_folds(n: int, folds: int = 10, seed: int = 13) -> list[np.ndarray]:
+    """Test indices of each fold: one fixed shuffle, so every model sees the same splits."""
+    return np.array_split(np.random.default_rng(seed).permutation(n), folds)
+
+
+def cv_split(n: int, fold: int, folds: int = 10, dev_fraction: float = 0.1,
+             seed: int = 13) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(train, dev, test) indices for one CV fold; dev is a slice of the training part, used for
+    model selection only, as SST-2's dev set is."""
+    parts = mr_folds(n, folds, seed)
+    test = parts[fold]
+    rest = np.concatenate([p for i, p in enumerate(parts) if i != fold])
+    n_dev = int(round(len(rest) * dev_fraction))
+    return rest[n_dev:], rest[:n_dev], test
+
+
+def build_vocab(sentences: list[list[str]], min_count: int = 1) -> list[str]:
+    """<pad> (id 0), <unk> (id 1), then the training words by frequency."""
+    counts = Counter(token for tokens in sentences for token in tokens)
+    words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+    return ["<pad>", "<unk>", *words]

@@ -1,0 +1,155 @@
+"""Kim (2014)'s CNN for sentence classification and a bidirectional LSTM beside it.
+
+Both end in max-over-time pooling followed by one linear layer, so both can say which input
+positions won each pooled feature and how much that feature added to each class logit: the
+evidence serving shows. A CNN feature covers a window of `width` tokens that starts `pad` tokens
+before the position the pooling chose; an LSTM feature covers the single token at that position.
+"""
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+PAD_ID = 0
+
+
+def make_embedding(vocab_size: int, dim: int, init: torch.Tensor | None, trainable: bool = True,
+                   scale: float = 0.25) -> nn.Embedding:
+    """Kim's initialisation: given vectors where known, U[-0.25, 0.25] elsewhere, <pad> zero."""
+    emb = nn.Embedding(vocab_size, dim, padding_idx=PAD_ID)
+    with torch.no_grad():
+        emb.weight.uniform_(-scale, scale)
+        if init is not None:
+            known = init.abs().sum(dim=1) > 0
+            emb.weight[known] = init[known].float()
+        emb.weight[PAD_ID] = 0
+    emb.weight.requires_grad_(trainable)
+    return emb
+
+
+class KimCNN(nn.Module):
+    """mode: "rand" (random, trained), "static" (given vectors, frozen), "non-static" (given
+    vectors, fine-tuned) or "multichannel" (a frozen and a fine-tuned copy). Kim applies each
+    filter to both channels and adds the results; convolution being linear, that is the filter
+    applied to the sum of the two embeddings, which is how it is computed (and exported) here."""
+
+    def __init__(self, vocab_size: int, dim: int = 300, widths: tuple = (3, 4, 5), maps: int = 100,
+                 classes: int = 2, dropout: float = 0.5, mode: str = "non-static",
+                 vectors: torch.Tensor | None = None):
+        super().__init__()
+        if mode != "rand" and vectors is None:
+            raise ValueError(f"CNN mode {mode!r} needs word vectors")
+        init = None if mode == "rand" else vectors
+        self.embedding = make_embedding(vocab_size, dim, init, trainable=mode != "static")
+        self.static = (make_embedding(vocab_size, dim, init, trainable=False)
+                       if mode == "multichannel" else None)
+        self.widths, self.pad = tuple(widths), max(widths) - 1
+        self.convs = nn.ModuleList(nn.Conv1d(dim, maps, w) for w in widths)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(maps * len(widths), classes)
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        x = self.embedding(ids)
+        return x if self.static is None else x + self.static(ids)
+
+    def pooled(self, ids: torch.Tensor, lengths: torch.Tensor | None = None):
+        """Max over time of each feature map, and the window start (in padded positions) that
+        won. Sentences are padded by max(widths)-1 zero vectors on both sides, as in Kim's code,
+        so that a sentence shorter than the widest filter still fills every window."""
+        x = F.pad(self.embed(ids).transpose(1, 2), (self.pad, self.pad))
+        maxima = [F.relu(conv(x)).max(dim=-1) for conv in self.convs]
+        return torch.cat([m.values for m in maxima], 1), torch.cat([m.indices for m in maxima], 1)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.out(self.dropout(self.pooled(ids)[0]))
+
+    def evidence_layout(self) -> dict:
+        return {"filter_widths": list(self.widths), "feature_maps": self.convs[0].out_channels,
+                "pad": self.pad}
+
+
+class BiLSTMClassifier(nn.Module):
+    """Embedding, one bidirectional LSTM layer, max over time of the states, dropout, linear."""
+
+    def __init__(self, vocab_size: int, dim: int = 300, hidden: int = 150, classes: int = 2,
+                 dropout: float = 0.5, vectors: torch.Tensor | None = None):
+        super().__init__()
+        self.embedding = make_embedding(vocab_size, dim, vectors)
+        self.lstm = nn.LSTM(dim, hidden, batch_first=True, bidirectional=True)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(2 * hidden, classes)
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.embedding(ids)
+
+    def pooled(self, ids: torch.Tensor, lengths: torch.Tensor | None = None):
+        """Without lengths every position counts (one unpadded sentence, as served); with them,
+        padding is packed away so the backward direction starts at each sentence's last word."""
+        x = self.dropout(self.embed(ids))
+        if lengths is None:
+            states = self.lstm(x)[0]
+        else:
+            packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            states = pad_packed_sequence(self.lstm(packed)[0], batch_first=True,
+                                         padding_value=float("-inf"), total_length=ids.shape[1])[0]
+        best = states.max(dim=1)
+        return best.values, best.indices
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.out(self.dropout(self.pooled(ids, lengths)[0]))
+
+    def evidence_layout(self) -> dict:
+        return {"filter_widths": [1], "feature_maps": self.out.in_features, "pad": 0}
+
+
+def max_norm_(model: nn.Module, limit: float = 3.0) -> None:
+    """Kim's constraint, applied after each step: each class's output weight vector is rescaled
+    to l2 norm <= limit."""
+    with torch.no_grad():
+        model.out.weight.copy_(torch.renorm(model.out.weight, 2, 0, limit))
+
+
+class HalfEmbedding(nn.Module):
+    """An embedding table stored as fp16 (half the ONNX file), looked up as float."""
+
+    def __init__(self, weight: torch.Tensor):
+        super().__init__()
+        self.register_buffer("weight", weight.detach().half())
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return F.embedding(ids, self.weight).float()
+
+
+class Explained(nn.Module):
+    """What is exported: calibrated logits (divided by the temperature fitted on dev), the
+    winning position of every pooled feature, and each feature's contribution to each class
+    logit (pooled value x output weight). The embedding is stored as fp16 (a multichannel CNN's
+    two tables folded into one), so metrics are measured on this module or its export."""
+
+    def __init__(self, model: nn.Module, temperature: float = 1.0):
+        super().__init__()
+        model = copy.deepcopy(model).eval()
+        with torch.no_grad():
+            ids = torch.arange(model.embedding.num_embeddings).unsqueeze(0)
+            model.embedding = HalfEmbedding(model.embed(ids)[0])
+        if isinstance(model, KimCNN):
+            model.static = None
+        self.model, self.temperature = model, float(temperature)
+
+    def forward(self, ids: torch.Tensor):
+        values, positions = self.model.pooled(ids)
+        weight = self.model.out.weight
+        logits = (values @ weight.t() + self.model.out.bias) / self.temperature
+        return logits, positions, values.unsqueeze(1) * weight.unsqueeze(0)
+
+
+def build_model(kind: str, vocab_size: int, vectors: torch.Tensor | None = None,
+                **hyper) -> nn.Module:
+    """kind: "cnn-rand", "cnn-static", "cnn-non-static", "cnn-multichannel" or "bilstm"."""
+    if kind == "bilstm":
+        return BiLSTMClassifier(vocab_size, vectors=vectors, **hyper)
+    if kind.startswith("cnn-"):
+        return KimCNN(vocab_size, mode=kind[4:], vectors=vectors, **hyper)
+    raise ValueError(f"unknown classifier {kind!r}")

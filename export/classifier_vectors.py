@@ -1,0 +1,78 @@
+"""Pretrained word vectors for the classifier's vocabulary.
+
+The skip-gram vectors are text8-normalised (lower-case a-z, digits spelled out); an SST token that
+is not a vector word as it stands is looked up through tokenization.wiki.text8_tokens ("1990" ->
+the mean of "one nine nine zero"); one with no vector at all ("n't") keeps Kim's random init.
+
+Three file kinds are read: our word-vector export (`model.onnx` with its `embeddings` initializer
+and `vocab.txt` beside it), word2vec binary (gensim), and the `.safetensors` subset this module
+writes for machines without gensim or onnx (`python -m export.classifier_vectors`).
+"""
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from tokenization.wiki import text8_tokens
+
+
+def read_vectors(path: str | Path) -> tuple[list[str], np.ndarray]:
+    """(words, [len(words), dim] matrix) in the file's row order."""
+    path = Path(path)
+    if path.suffix == ".onnx":
+        import onnx
+        from onnx import numpy_helper
+        graph = onnx.load(str(path)).graph
+        matrix = next(numpy_helper.to_array(t) for t in graph.initializer if t.name == "embeddings")
+        return (path.parent / "vocab.txt").read_text(encoding="utf-8").splitlines(), matrix
+    if path.suffix == ".safetensors":
+        from safetensors import safe_open
+        with safe_open(str(path), framework="np") as f:
+            return f.metadata()["words"].split("\n"), f.get_tensor("vectors")
+    from gensim.models import KeyedVectors
+    kv = KeyedVectors.load_word2vec_format(str(path), binary=True)
+    return list(kv.index_to_key), kv.vectors
+
+
+def vectors_for(vocab: list[str], words: list[str], matrix: np.ndarray) -> np.ndarray:
+    """float32 [len(vocab), dim]; rows of tokens without any vector stay zero."""
+    index = {w: i for i, w in enumerate(words)}
+    out = np.zeros((len(vocab), matrix.shape[1]), np.float32)
+    for row, token in enumerate(vocab):
+        if token in index:
+            out[row] = matrix[index[token]]
+            continue
+        found = [index[w] for w in text8_tokens(token) if w in index]
+        if found:
+            out[row] = matrix[found].astype(np.float32).mean(axis=0)
+    return out
+
+
+def write_subset(vectors_path: str | Path, vocab: list[str], out: str | Path) -> int:
+    """Save the vectors of `vocab` (fp16) with the words in the metadata; returns words found."""
+    from safetensors.numpy import save_file
+    rows = vectors_for(vocab, *read_vectors(vectors_path))
+    found = np.abs(rows).sum(axis=1) > 0
+    words = [w for w, keep in zip(vocab, found) if keep]
+    save_file({"vectors": rows[found].astype(np.float16)}, str(out),
+              metadata={"words": "\n".join(words), "source": str(vectors_path)})
+    return len(words)
+
+
+def main() -> None:
+    from export.classifier_data import DEFAULT_DATA_DIR, load_mr, load_sst2
+    parser = argparse.ArgumentParser(description="Write the vectors of every SST-2/MR token.")
+    parser.add_argument("--vectors", default="weights/word2vec/model.onnx")
+    parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    parser.add_argument("--out", default=".gpu_data/vectors.safetensors")
+    args = parser.parse_args()
+    sentences = [t for split in load_sst2(args.data_dir).values() for t, _ in split]
+    sentences += [t for t, _ in load_mr(args.data_dir)]
+    vocab = sorted({token for tokens in sentences for token in tokens})
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    print(f"{write_subset(args.vectors, vocab, args.out)} of {len(vocab)} tokens have vectors "
+          f"-> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,356 @@
+"""Train, select on dev, evaluate and export one sentence classifier (Kim CNN or BiLSTM).
+
+SST-2 (default): trains on train, keeps the epoch with the best dev accuracy, fits a softmax
+temperature on dev, measures test accuracy on exactly what is exported, and writes the weights
+folder (--out) and/or a fp16 safetensors checkpoint (--checkpoint).
+    python -m export.train_classifier --model cnn-non-static --vectors weights/word2vec/model.onnx \
+        --out weights/sentiment-cnn
+MR: 10-fold cross-validation with a fixed shuffle; each fold's dev slice of its training part
+picks the epoch. Writes accuracies only.
+    python -m export.train_classifier --model cnn-rand --dataset mr
+A checkpoint trained elsewhere (export/gpu_train_classifiers.sh) is calibrated, measured and
+exported here with --from-checkpoint. Every run records its accuracies in --results.
+"""
+import argparse
+import fcntl
+import json
+import math
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from export.classifier_data import (DEFAULT_DATA_DIR, LABELS, SST2_FILES, build_vocab,
+                                    cv_split, load_mr, load_sst2)
+from export.classifier_model import PAD_ID, Explained, build_model, max_norm_
+from export.classifier_vectors import read_vectors, vectors_for
+
+UNK_ID = 1
+OPSET = 17
+RESULTS = "results/classifier_results.json"
+# Kim (2014): Adadelta, mini-batches of 50, 25 epochs. The BiLSTM converges faster with Adam.
+TRAINING = {"cnn": {"optimizer": "adadelta", "lr": 1.0, "epochs": 25, "batch_size": 50},
+            "bilstm": {"optimizer": "adam", "lr": 1e-3, "epochs": 10, "batch_size": 50}}
+DESCRIPTIONS = {
+    "cnn": "A convolutional network reads the sentence through 300 filters that each look at a "
+           "window of 3, 4 or 5 words; each filter keeps only its strongest match anywhere in the "
+           "sentence (max-over-time pooling), and one linear layer weighs those 300 matches into "
+           "positive or negative.",
+    "bilstm": "A bidirectional LSTM reads the sentence left to right and right to left; each of "
+              "its 300 state dimensions keeps its strongest value over the sentence (max pooling), "
+              "and one linear layer weighs them into positive or negative.",
+}
+
+Encoded = list[tuple[list[int], int]]
+
+
+def encode(examples, vocab: list[str]) -> Encoded:
+    index = {w: i for i, w in enumerate(vocab)}
+    return [([index.get(t, UNK_ID) for t in tokens] or [UNK_ID], label)
+            for tokens, label in examples]
+
+
+def batches(data: Encoded, batch_size: int, rng: np.random.Generator | None = None):
+    """(ids [B, T] padded with <pad>, lengths [B], labels [B]); shuffled when rng is given."""
+    order = rng.permutation(len(data)) if rng is not None else np.arange(len(data))
+    for start in range(0, len(data), batch_size):
+        chunk = [data[i] for i in order[start:start + batch_size]]
+        lengths = torch.tensor([len(ids) for ids, _ in chunk])
+        ids = torch.full((len(chunk), int(lengths.max())), PAD_ID, dtype=torch.long)
+        for row, (seq, _) in enumerate(chunk):
+            ids[row, :len(seq)] = torch.tensor(seq)
+        yield ids, lengths, torch.tensor([label for _, label in chunk])
+
+
+def accuracy(logits: np.ndarray, labels) -> float:
+    return float((logits.argmax(axis=1) == np.asarray(labels)).mean())
+
+
+@torch.no_grad()
+def batch_logits(model, data: Encoded, device, batch_size: int = 500) -> np.ndarray:
+    model.eval()
+    return torch.cat([model(ids.to(device), lengths.to(device)).cpu()
+                      for ids, lengths, _ in batches(data, batch_size)]).numpy()
+
+
+@torch.no_grad()
+def served_logits(explained: Explained, data: Encoded, device) -> np.ndarray:
+    """Logits of the exported module, one unpadded sentence at a time, as serving runs it."""
+    explained.to(device)
+    return torch.cat([explained(torch.tensor([ids], device=device))[0].cpu()
+                      for ids, _ in data]).numpy()
+
+
+def train_model(model, train: Encoded, dev: Encoded, *, optimizer: str, lr: float, epochs: int,
+                batch_size: int, device, seed: int, desc: str) -> tuple[float, int]:
+    """Trains in place and leaves the weights of the epoch with the best dev accuracy;
+    returns (that accuracy, that epoch)."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model.to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = (torch.optim.Adadelta(params, lr=lr, rho=0.95, eps=1e-6) if optimizer == "adadelta"
+           else torch.optim.Adam(params, lr=lr))
+    best_acc, best_epoch, best_state = -1.0, 0, None
+    bar = tqdm(total=epochs * math.ceil(len(train) / batch_size), desc=desc, mininterval=2)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        for ids, lengths, labels in batches(train, batch_size, rng):
+            loss = F.cross_entropy(model(ids.to(device), lengths.to(device)), labels.to(device))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            max_norm_(model)
+            bar.update()
+        acc = accuracy(batch_logits(model, dev, device), [y for _, y in dev])
+        if acc > best_acc:
+            best_acc, best_epoch = acc, epoch
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        bar.set_postfix(loss=f"{loss.item():.3f}", dev=f"{acc:.4f}", best=f"{best_acc:.4f}@{best_epoch}")
+    bar.close()
+    model.load_state_dict(best_state)
+    return best_acc, best_epoch
+
+
+def fit_temperature(logits: np.ndarray, labels) -> float:
+    """The T minimising the negative log-likelihood of softmax(logits / T) (Guo et al. 2017)."""
+    labels = np.asarray(labels)
+    grid = np.exp(np.linspace(np.log(0.05), np.log(20), 600))
+
+    def nll(t):
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(z)), labels]))
+    return float(min(grid, key=nll))
+
+
+def expected_calibration_error(logits: np.ndarray, labels, bins: int = 15) -> float:
+    z = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs = z / z.sum(axis=1, keepdims=True)
+    confidence, correct = probs.max(axis=1), probs.argmax(axis=1) == np.asarray(labels)
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    return float(sum(abs(confidence[which == b].mean() - correct[which == b].mean())
+                     * (which == b).mean() for b in range(bins) if (which == b).any()))
+
+
+def device_name(device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+
+
+def pretrained(kind: str, vocab: list[str], source) -> tuple[torch.Tensor | None, int]:
+    """(vectors for vocab or None, how many vocab words got a vector)."""
+    if kind in ("cnn-rand",) or source is None:
+        return None, 0
+    rows = vectors_for(vocab, *source)
+    return torch.from_numpy(rows), int((np.abs(rows).sum(axis=1) > 0).sum())
+
+
+def record(results_path: str | Path, key: str, entry: dict) -> None:
+    """Merge one run's numbers into the shared results JSON (locked: runs go in parallel)."""
+    path = Path(results_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        text = f.read()
+        results = json.loads(text) if text.strip() else {}
+        results[key] = entry
+        f.seek(0)
+        f.truncate()
+        f.write(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+def run_cv(args, device) -> None:
+    examples = load_mr(args.data_dir)
+    if args.limit:  # a random subset: the file order is all negatives, then all positives
+        examples = [examples[i] for i in np.random.default_rng(args.seed).permutation(len(examples))[:args.limit]]
+    source = read_vectors(args.vectors) if args.model != "cnn-rand" else None
+    hyper = {**TRAINING[args.model.split("-")[0]], **args.overrides}
+    accs, epochs = [], []
+    started = time.time()
+    for fold in range(args.folds_run or args.folds):
+        train_idx, dev_idx, test_idx = cv_split(len(examples), fold, args.folds)
+        vocab = build_vocab([examples[i][0] for i in train_idx])
+        vectors, _ = pretrained(args.model, vocab, source)
+        model = build_model(args.model, len(vocab), vectors)
+        train, dev, test = (encode([examples[i] for i in idx], vocab)
+                            for idx in (train_idx, dev_idx, test_idx))
+        _, best_epoch = train_model(model, train, dev, device=device, seed=args.seed + fold,
+                                    desc=f"{args.model} MR fold {fold + 1}/{args.folds}", **hyper)
+        accs.append(accuracy(served_logits(Explained(model), test, device), [y for _, y in test]))
+        epochs.append(best_epoch)
+        print(f"fold {fold + 1}: test accuracy {accs[-1]:.4f} (epoch {best_epoch})", flush=True)
+        entry = {"accuracy": float(np.mean(accs)), "std": float(np.std(accs)), "folds": accs,
+                 "folds_total": args.folds, "best_epochs": epochs, "training": hyper, "seconds": round(time.time() - started),
+                 "machine": device_name(device), "vectors": None if source is None else args.vectors,
+                 "command": f"python -m export.train_classifier --model {args.model} --dataset mr"
+                            + "".join(f" --set {k}={v}" for k, v in args.overrides.items())}
+        record(args.results, f"{args.model}/mr-cv", entry)  # after every fold: partial runs count
+    print(f"{args.model} MR {len(accs)}-fold CV accuracy {entry['accuracy']:.4f} "
+          f"+- {entry['std']:.4f}")
+
+
+def save_checkpoint(path, model, vocab: list[str], info: dict) -> None:
+    """fp16 weights, vocabulary and training info in one file. A multichannel CNN is saved with
+    its two tables folded into one, as exported, and loads back as a non-static CNN."""
+    from safetensors.torch import save_file
+    state = dict(Explained(model).model.state_dict())
+    state = {k: v.detach().cpu().half().contiguous() for k, v in state.items()}
+    save_file(state, str(path), metadata={"vocab": "\n".join(vocab), "info": json.dumps(info)})
+
+
+def load_checkpoint(path):
+    """(model with the checkpoint's weights, vocab, info)."""
+    from safetensors import safe_open
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata()
+        state = {k: f.get_tensor(k).float() for k in f.keys()}
+    vocab, info = meta["vocab"].split("\n"), json.loads(meta["info"])
+    kind = "cnn-non-static" if info["model"] == "cnn-multichannel" else info["model"]
+    model = build_model(kind, len(vocab), torch.zeros(len(vocab), info["dim"]))
+    model.load_state_dict(state)
+    return model, vocab, info
+
+
+def train_sst2(args, device, splits):
+    vocab = build_vocab([tokens for tokens, _ in splits["train"]])
+    vectors, covered = pretrained(args.model, vocab, read_vectors(args.vectors)
+                                  if args.model != "cnn-rand" else None)
+    model = build_model(args.model, len(vocab), vectors)
+    train, dev = encode(splits["train"], vocab), encode(splits["dev"], vocab)
+    hyper = {**TRAINING[args.model.split("-")[0]], **args.overrides}
+    started = time.time()
+    dev_acc, best_epoch = train_model(model, train, dev, device=device, seed=args.seed,
+                                      desc=f"{args.model} SST-2", **hyper)
+    info = {"model": args.model, "dim": model.embedding.embedding_dim,
+            "vectors": None if vectors is None else args.vectors,
+            "vocab_with_vectors": covered, "machine": device_name(device),
+            "seconds": round(time.time() - started), "best_epoch": best_epoch,
+            "seed": args.seed, **hyper}
+    return model.cpu(), vocab, info
+
+
+def export_onnx(explained: Explained, path: Path) -> None:
+    torch.onnx.export(explained, (torch.tensor([[2, 3, 4]]),), str(path), dynamo=False,
+                      opset_version=OPSET, input_names=["ids"],
+                      output_names=["logits", "positions", "contributions"],
+                      dynamic_axes={"ids": {0: "batch", 1: "tokens"}, "logits": {0: "batch"},
+                                    "positions": {0: "batch"}, "contributions": {0: "batch"}})
+
+
+def evaluate_and_write(args, model, vocab: list[str], info: dict, splits, device) -> None:
+    data = {split: encode(splits[split], vocab) for split in ("dev", "test")}
+    labels = {split: [y for _, y in data[split]] for split in data}
+    dev_logits = served_logits(Explained(model), data["dev"], device)
+    temperature = fit_temperature(dev_logits, labels["dev"])
+    explained = Explained(model, temperature)
+    test_acc = accuracy(served_logits(explained, data["test"], device), labels["test"])
+    metrics = {"sst2_test_accuracy": test_acc, "sst2_dev_accuracy": accuracy(dev_logits, labels["dev"]),
+               "temperature": temperature,
+               "dev_ece_before_calibration": expected_calibration_error(dev_logits, labels["dev"]),
+               "dev_ece_after_calibration": expected_calibration_error(dev_logits / temperature,
+                                                                       labels["dev"])}
+    print(json.dumps(metrics, indent=2))
+    record(args.results, f"{args.model}/sst2", {**metrics, "training": info})
+    if args.out:
+        results = json.loads(Path(args.results).read_text())
+        cv = results.get(f"{args.model}/mr-cv")
+        if cv:
+            metrics |= {"mr_cv_accuracy": cv["accuracy"], "mr_cv_command": cv["command"]}
+        write_folder(Path(args.out), explained.cpu(), vocab, info, metrics, comparison=results,
+                     data_files=[Path(args.data_dir) / f for f in SST2_FILES.values()],
+                     max_tokens=args.max_tokens)
+
+
+def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, metrics: dict, *,
+                 comparison: dict, data_files: list, max_tokens: int = 200) -> None:
+    """model.onnx, vocab.txt and the manifest serving reads (hyperparameters carry the window
+    layout the evidence needs)."""
+    from export.manifest import training_data, write_manifest  # needs onnxruntime: not on GPU hosts
+    out.mkdir(parents=True, exist_ok=True)
+    export_onnx(explained, out / "model.onnx")
+    (out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    kind, model = info["model"], explained.model
+    family, features = kind.split("-")[0], model.out.in_features
+    architecture = (f"Kim (2014) CNN, {kind[4:]}" if family == "cnn"
+                    else "bidirectional LSTM, max pooling") + f", {len(vocab)}-word vocabulary"
+    write_manifest(out, {
+        "name": out.name, "task": "sentiment", "architecture": architecture,
+        "hyperparameters": {"model": kind, "labels": list(LABELS),
+                            "embedding_dim": model.embedding.weight.shape[1],
+                            "max_tokens": max_tokens, **model.evidence_layout(),
+                            "dropout": model.dropout.p, "max_norm": 3.0},
+        "inputs": [{"name": "ids", "dtype": "int64", "shape": ["batch", "tokens"]}],
+        "outputs": [{"name": "logits", "dtype": "float32", "shape": ["batch", len(LABELS)]},
+                    {"name": "positions", "dtype": "int64", "shape": ["batch", features]},
+                    {"name": "contributions", "dtype": "float32",
+                     "shape": ["batch", len(LABELS), features]}],
+        "training_data": training_data(*data_files),
+        "metrics": metrics,
+        "eval_command": f"python -m export.evaluate_classifier {out.as_posix()}",
+        "comparison": comparison,
+        "opset": OPSET,
+        "training": {**{k: info[k] for k in ("machine", "seconds", "epochs", "best_epoch",
+                                             "optimizer", "lr", "batch_size", "vectors",
+                                             "vocab_with_vectors", "seed")},
+                     "selection": "epoch with the best SST-2 dev accuracy; softmax temperature "
+                                  "fitted on SST-2 dev"},
+        "description": DESCRIPTIONS[family],
+    })
+    print(f"wrote {out}")
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """--set epochs=5 lr=0.5: training settings as plain values."""
+    return {k: json.loads(v) if v[:1].isdigit() else v for k, v in (p.split("=", 1) for p in pairs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="cnn-non-static",
+                        choices=["cnn-rand", "cnn-static", "cnn-non-static", "cnn-multichannel",
+                                 "bilstm"])
+    parser.add_argument("--dataset", default="sst2", choices=["sst2", "mr"])
+    parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    parser.add_argument("--vectors", default="weights/word2vec/model.onnx",
+                        help="model.onnx (with vocab.txt), word2vec .bin, or .safetensors subset")
+    parser.add_argument("--out", help="weights folder to write (SST-2)")
+    parser.add_argument("--checkpoint", help="also save the trained weights here (safetensors)")
+    parser.add_argument("--from-checkpoint", help="skip training: export this checkpoint")
+    parser.add_argument("--results", default=RESULTS)
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--folds-run", type=int, default=0, help="run only the first N folds")
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N sentences")
+    parser.add_argument("--max-tokens", type=int, default=200, help="serving truncates to this")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="CPU threads; more than one is slower on a shared, busy machine")
+    parser.add_argument("--set", dest="overrides", nargs="*", default=[],
+                        help="training settings, e.g. epochs=5 lr=0.5 optimizer=adam")
+    args = parser.parse_args()
+    args.overrides = parse_overrides(args.overrides)
+    device = torch.device(args.device)
+    torch.set_num_threads(args.threads)
+    if args.dataset == "mr":
+        run_cv(args, device)
+        return
+    splits = {k: v[:args.limit or None] for k, v in load_sst2(args.data_dir).items()}
+    if args.from_checkpoint:
+        model, vocab, info = load_checkpoint(args.from_checkpoint)
+        args.model = info["model"]
+    else:
+        model, vocab, info = train_sst2(args, device, splits)
+        if args.checkpoint:
+            save_checkpoint(args.checkpoint, model, vocab, info)
+    evaluate_and_write(args, model, vocab, info, splits, device)
+
+
+if __name__ == "__main__":
+    main()

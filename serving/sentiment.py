@@ -1,0 +1,98 @@
+"""Sentence sentiment with an exported classifier (Kim CNN or BiLSTM): label, calibrated
+probabilities, and the words that drove the decision.
+
+The graph returns, for every pooled feature, the position that won max-over-time pooling and the
+feature's contribution to each class logit. A feature's evidence is its contribution to the
+chosen class minus its mean contribution over classes (for two classes: half its push on the
+margin), laid on the window of tokens it saw: `width` tokens starting `pad` positions before the
+winning position, `pad` being the zero padding the model adds on both sides.
+"""
+from pathlib import Path
+
+import numpy as np
+
+from serving.onnx_session import make_session
+from tokenization.sst import sst_tokens_with_spans
+
+UNK_ID = 1
+MAX_CHARS = 100_000
+
+
+class SentimentModel:
+    def __init__(self, manifest: dict):
+        folder = Path(manifest["folder"])
+        self.name = manifest["name"]
+        self.session = make_session(folder / "model.onnx")
+        vocab = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+        self.index = {w: i for i, w in enumerate(vocab)}
+        hp = manifest["hyperparameters"]
+        self.labels, self.max_tokens, self.pad = hp["labels"], hp["max_tokens"], hp["pad"]
+        self.widths = np.repeat(hp["filter_widths"], hp["feature_maps"])
+
+    def classify(self, text: str, top: int = 5) -> dict:
+        """{"label", "probabilities", "evidence": [{"text", "start", "end", "weight"}] (the
+        n-grams that pushed hardest, either way; positive weight supports the label), "tokens",
+        "truncated", "unknown", "highlights": [[text piece, score in -1..1 or None]]}.
+        Raises ValueError on empty input or input without a single word."""
+        if not text or not text.strip():
+            raise ValueError("Empty input: type a sentence to classify.")
+        if len(text) > MAX_CHARS:
+            raise ValueError(f"Input too long: {len(text):,} characters (the limit is "
+                             f"{MAX_CHARS:,}; only the first {self.max_tokens} tokens are read).")
+        spans = sst_tokens_with_spans(text)
+        if not spans:
+            raise ValueError("No words found: the classifier reads letters and digits "
+                             "(emoji and punctuation alone carry no sentiment for it).")
+        truncated = len(spans) > self.max_tokens
+        spans = spans[:self.max_tokens]
+        ids = np.array([[self.index.get(token, UNK_ID) for token, _, _ in spans]], np.int64)
+        logits, positions, contributions = self.session.run(None, {"ids": ids})
+        probs = np.exp(logits[0] - logits[0].max())
+        probs /= probs.sum()
+        chosen = int(probs.argmax())
+        push = contributions[0, chosen] - contributions[0].mean(axis=0)
+        windows = self._windows(positions[0], push, len(spans))
+        return {
+            "label": self.labels[chosen],
+            "probabilities": {label: float(p) for label, p in zip(self.labels, probs)},
+            "evidence": [{"text": text[spans[a][1]:spans[b - 1][2]], "start": spans[a][1],
+                          "end": spans[b - 1][2], "weight": round(w, 4)}
+                         for (a, b), w in sorted(windows.items(), key=lambda kv: -abs(kv[1]))[:top]],
+            "tokens": len(spans), "truncated": truncated,
+            "unknown": int((ids == UNK_ID).sum()),
+            "highlights": highlights(text, spans, token_weights(windows, len(spans))),
+        }
+
+    def _windows(self, positions: np.ndarray, push: np.ndarray, n: int) -> dict:
+        """{(first token, end token): summed push of the features that won on that window},
+        windows clipped to the sentence; a window lying wholly in the padding is dropped."""
+        starts = positions - self.pad
+        first, end = np.maximum(starts, 0), np.minimum(starts + self.widths, n)
+        windows = {}
+        for a, b, w in zip(first.tolist(), end.tolist(), push.tolist()):
+            if a < b:
+                windows[(a, b)] = windows.get((a, b), 0.0) + w
+        return windows
+
+
+def token_weights(windows: dict, n: int) -> np.ndarray:
+    """Each window's push shared equally by its tokens."""
+    weights = np.zeros(n)
+    for (a, b), w in windows.items():
+        weights[a:b] += w / (b - a)
+    return weights
+
+
+def highlights(text: str, spans: list, weights: np.ndarray) -> list[list]:
+    """The whole input as [piece, score] for gr.HighlightedText: tokens scored in [-1, 1]
+    (1 = strongest support for the label), the text between tokens unscored."""
+    scale = float(np.abs(weights).max()) or 1.0
+    pieces, pos = [], 0
+    for (_, start, end), w in zip(spans, weights):
+        if start > pos:
+            pieces.append([text[pos:start], None])
+        pieces.append([text[start:end], round(float(w) / scale, 3)])
+        pos = end
+    if pos < len(text):
+        pieces.append([text[pos:], None])
+    return pieces

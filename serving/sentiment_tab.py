@@ -1,0 +1,97 @@
+"""The "Sentiment" tab and its API, /classify: Kim's CNN and a BiLSTM on SST-2."""
+import gradio as gr
+
+from serving.sentiment import SentimentModel
+
+TASK = "sentiment"
+EXAMPLES = ["The movie was wonderful.", "A dull, lifeless and far too long film.",
+            "Not bad at all!", "I expected a masterpiece; what I got was a mess.",
+            "Les acteurs sont excellents 😀", "Ugh"]
+TABLE_ROWS = [("cnn-rand", "CNN-rand"), ("cnn-non-static", "CNN-non-static"),
+              ("cnn-multichannel", "CNN-multichannel"), ("bilstm", "BiLSTM"),
+              ("tfidf-lr", "TF-IDF + logistic regression")]
+HOW_A_CNN_READS = (
+    "**How the CNN reads a sentence.** Each word becomes a 300-d vector. 300 filters slide over "
+    "the sentence, 100 each over windows of 3, 4 and 5 words, and each filter keeps only its "
+    "strongest match anywhere in the sentence (max-over-time pooling). One linear layer weighs "
+    "those 300 matches into negative or positive. The highlighted words are the windows that won "
+    "the pooling, coloured by how much they pushed towards the answer (Kim 2014).")
+
+
+def accuracy_table(manifests: list[dict]) -> list[list]:
+    """Rows from the results every manifest carries (the latest export's copy wins)."""
+    results = {}
+    for m in manifests:
+        results.update(m.get("comparison", {}))
+    percent = lambda key: round(100 * results[key]["accuracy" if key.endswith("mr-cv")
+                                              else "sst2_test_accuracy"], 1) if key in results else None
+    rows = [[label, percent(f"{key}/sst2"), percent(f"{key}/mr-cv")] for key, label in TABLE_ROWS]
+    return [row for row in rows if row[1] is not None or row[2] is not None]
+
+
+def describe(m: dict) -> str:
+    t, metrics = m["training"], m["metrics"]
+    vectors = (f"initialised with {t['vectors']} ({t['vocab_with_vectors']} of its words)"
+               if t.get("vectors") else "with randomly initialised word vectors")
+    cv = (f", MR 10-fold CV {100 * metrics['mr_cv_accuracy']:.1f}%"
+          if "mr_cv_accuracy" in metrics else "")
+    return (f"**{m['name']}** — {m['architecture']}. {m.get('description', '')} Trained on SST-2 "
+            f"{vectors}, {t['optimizer']}, up to {t['epochs']} epochs, keeping epoch "
+            f"{t['best_epoch']} (best dev accuracy), in {t['seconds']} s on {t['machine']}. "
+            f"SST-2 test accuracy {100 * metrics['sst2_test_accuracy']:.1f}%{cv}; probabilities "
+            f"calibrated on dev (temperature {metrics['temperature']:.2f}).")
+
+
+def build(manifests: dict[str, dict]) -> None:
+    ours = sorted((m for m in manifests.values() if m["task"] == TASK),
+                  key=lambda m: "cnn" not in m["name"])  # the CNN is the default
+    if not ours:
+        gr.Markdown("No sentiment model is installed in weights/.")
+        return
+    models = {m["name"]: SentimentModel(m) for m in ours}
+    names = list(models)
+
+    def classify(text: str, model: str = names[0]) -> dict:
+        """Positive or negative, calibrated probabilities, and the evidence: the n-grams that
+        won the max-over-time pooling, weighted by their push towards the label (negative
+        weight: against it)."""
+        if model not in models:
+            raise gr.Error(f"Unknown model {model!r}; choose from {', '.join(names)}.")
+        try:
+            return models[model].classify(text)
+        except ValueError as err:
+            raise gr.Error(str(err)) from None
+
+    def show(text: str, model: str):
+        result = classify(text, model)
+        note = (f"{result['tokens']} tokens read, {result['unknown']} not in the model's "
+                "vocabulary.")
+        if result["truncated"]:
+            note += (f" **The input was truncated** to its first {result['tokens']} tokens; "
+                     "the rest was not read.")
+        return result["probabilities"], result["highlights"], note
+
+    with gr.Row():
+        with gr.Column(scale=2):
+            text = gr.Textbox(label="Sentence", lines=3, value=EXAMPLES[0])
+            model = gr.Radio(names, value=names[0], label="Model")
+            go = gr.Button("Classify", variant="primary")
+            gr.Examples([[e] for e in EXAMPLES], [text])
+        with gr.Column(scale=1):
+            gr.Markdown(HOW_A_CNN_READS)
+            for m in ours:
+                gr.Markdown(describe(m))
+    with gr.Row():
+        label = gr.Label(label="Sentiment (calibrated probabilities)", num_top_classes=2)
+        with gr.Column():
+            evidence = gr.HighlightedText(label="Why: the words that drove the decision "
+                                                "(score 1: strongest push towards the answer, "
+                                                "negative: against it)")
+            note = gr.Markdown()
+    gr.Markdown("### Measured accuracy (%)")
+    gr.Dataframe(accuracy_table(ours), headers=["model", "SST-2 test", "MR 10-fold CV"],
+                 interactive=False)
+
+    go.click(show, [text, model], [label, evidence, note], api_visibility="private")
+    text.submit(show, [text, model], [label, evidence, note], api_visibility="private")
+    gr.api(classify, api_name="classify")
