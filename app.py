@@ -13,7 +13,7 @@ os.environ.setdefault("GRADIO_CACHE_MODE", "lazy")
 
 import gradio as gr  # noqa: E402
 
-from serving import sentiment_tab, word_vectors_tab  # noqa: E402
+from serving import generate_tab, sentiment_tab, word_vectors_tab  # noqa: E402
 from serving.hub import load_from_hub  # noqa: E402
 from serving.weights import DEFAULT_WEIGHTS_DIR, WeightsError, load_all  # noqa: E402
 
@@ -41,6 +41,8 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
                     "CNN sentence classifier, trained by this project and served with onnxruntime.")
         with gr.Tab("Word vectors"):
             word_vectors_tab.build(manifests)
+        with gr.Tab("Generate"):
+            generate_tab.build(manifests)
         with gr.Tab("Sentiment"):
             sentiment_tab.build(manifests)
 

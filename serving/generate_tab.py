@@ -1,0 +1,159 @@
+"""The "Generate" tab and its API: /generate, /next_word, /perplexity and /gates."""
+import html
+
+import gradio as gr
+import pandas as pd
+
+from serving.language_model import MAX_NEW_TOKENS, MAX_TOPN, STRATEGIES, load_language_models
+from tokenization.ptb import detokenize
+
+EXAMPLES = ["the company said it expects", "stock prices fell sharply after", "mr. smith is chairman of",
+            "the federal reserve", ""]
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "vanilla RNN"}
+
+
+def describe(m: dict) -> str:
+    t, h = m["training"], m["hyperparameters"]
+    return (f"**{CELL_NAMES[m['cell']]}** ({m['name']}, {m['architecture']}). {m['description']} "
+            f"Dropout {h['dropout']}, batch {h['batch_size']}, BPTT {h['bptt']}, "
+            f"{t['epochs']} epochs in {t['seconds'] / 60:.1f} min on {t['machine']}.")
+
+
+def perplexity_table(manifests: list[dict]) -> list[list]:
+    return [[CELL_NAMES[m["cell"]], m["name"], m["metrics"]["test_perplexity"],
+             m["metrics"].get("fp32_test_perplexity"), m["architecture"]] for m in manifests]
+
+
+def gates_html(result: dict) -> str:
+    """A heatmap as an HTML table (renders offline): one row per layer and gate, one column per
+    prompt token, darker where the gate is more open."""
+    tokens = result["tokens"]
+    head = "".join(f"<th style='padding:2px 6px'>{html.escape(t)}</th>" for t in tokens)
+    rows = []
+    for layer, per_token in enumerate(result["values"]):
+        for g, gate in enumerate(result["gates"]):
+            cells = "".join(
+                f"<td style='padding:2px 6px;text-align:center;background:rgba(37,99,235,{v[g]:.2f});"
+                f"color:{'white' if v[g] > 0.55 else 'black'}'>{v[g]:.2f}</td>" for v in per_token)
+            rows.append(f"<tr><th style='text-align:left;padding:2px 6px'>layer {layer + 1} {gate}</th>{cells}</tr>")
+    return ("<div style='overflow-x:auto'><table style='border-collapse:collapse;font-size:0.85em'>"
+            f"<tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
+            "<p style='font-size:0.85em'>Mean activation over the units of each gate (0 closed, 1 open) "
+            "while the model reads each token.</p>")
+
+
+def build(manifests: dict[str, dict]) -> None:
+    models = load_language_models(manifests)
+    if not models:
+        gr.Markdown("No language model is installed in weights/ (expected weights/lm-lstm, lm-gru, lm-rnn).")
+        return
+    names = list(models)
+    default = names[0]
+    gated = [n for n in names if models[n].gate_names]
+
+    def get(model: str):
+        if model not in models:
+            raise gr.Error(f"Unknown model {model!r}; choose from {', '.join(names)}.")
+        return models[model]
+
+    def guarded(fn, *args):
+        try:
+            return fn(*args)
+        except ValueError as err:
+            raise gr.Error(str(err)) from None
+
+    def stream(prompt, model, max_new_tokens, strategy, temperature, top_k, top_p, seed, show_prompt):
+        """Yields the text so far after each new token."""
+        lm = get(model)
+        prompt_tokens = [lm.vocab[i] for i in guarded(lm.prompt_ids, prompt)[1:]] if show_prompt else []
+        tokens = guarded(lm.generate, prompt, int(max_new_tokens), strategy, float(temperature),
+                         int(top_k), float(top_p), int(seed))
+        new = []
+        while True:
+            token = guarded(next, tokens, None)
+            if token is None:
+                return
+            new.append(token)
+            yield detokenize(prompt_tokens + new, sentence_start=bool(prompt_tokens) or not prompt.strip())
+
+    def generate(prompt: str, model: str = default, max_new_tokens: int = 50, strategy: str = "greedy",
+                 temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0) -> str:
+        """Continuation of the prompt (Penn Treebank style: lower case, N for numbers), up to
+        max_new_tokens (at most 200) words; strategy "greedy" or "sample" (temperature, top_k with
+        0 = all words, top_p in (0, 1], seed for a reproducible sample). An empty prompt starts a
+        new sentence."""
+        text = ""
+        for text in stream(prompt, model, max_new_tokens, strategy, temperature, top_k, top_p, seed, False):
+            pass
+        return text
+
+    def next_word(prompt: str, model: str = default, topn: int = 10) -> list[dict]:
+        """The topn most likely next words after the prompt, with their probabilities."""
+        return guarded(get(model).next_word, prompt, int(topn))
+
+    def perplexity(text: str, model: str = default) -> dict:
+        """Perplexity of the text under the model (its tokens and a final <eos>), the number of
+        tokens scored and how many words were out of the vocabulary (scored as <unk>)."""
+        return guarded(get(model).perplexity, text)
+
+    def gates(prompt: str, model: str = gated[0] if gated else default) -> dict:
+        """Mean gate activations per layer, prompt token and gate (LSTM: forget, input, output;
+        GRU: update, reset): {"tokens", "gates", "values": [layer][token][gate]}."""
+        return guarded(get(model).gates, prompt)
+
+    def next_word_chart(prompt, model):
+        rows = next_word(prompt, model, 10)
+        return pd.DataFrame({"word": [r["word"] for r in rows], "probability": [r["probability"] for r in rows]})
+
+    def score_all(text):
+        return [[n, *(lambda r: [round(r["perplexity"], 1), r["tokens"], r["oov"]])(perplexity(text, n))]
+                for n in names]
+
+    with gr.Row():
+        with gr.Column(scale=2):
+            prompt = gr.Textbox(label="Prompt", value=EXAMPLES[0],
+                                info="Empty: the model starts a new sentence.")
+            model = gr.Radio(names, value=default, label="Model")
+            with gr.Row():
+                strategy = gr.Radio(list(STRATEGIES), value="sample", label="Decoding")
+                max_new = gr.Slider(1, MAX_NEW_TOKENS, value=40, step=1, label="Max new tokens")
+            with gr.Row():
+                temperature = gr.Slider(0.05, 2.0, value=0.8, step=0.05, label="Temperature")
+                top_k = gr.Slider(0, 200, value=40, step=1, label="Top-k (0: all words)")
+                top_p = gr.Slider(0.05, 1.0, value=0.95, step=0.05, label="Top-p")
+                seed = gr.Number(value=0, precision=0, label="Seed")
+            with gr.Row():
+                go = gr.Button("Generate", variant="primary")
+                predict = gr.Button("Next word")
+                show_gates = gr.Button("Gates", interactive=bool(gated))
+            gr.Examples([[e] for e in EXAMPLES], [prompt])
+            output = gr.Textbox(label="Text (Penn Treebank style: lower case, N for any number)", lines=6)
+            chart = gr.BarPlot(x="word", y="probability", sort="-y", label="Next word: top 10")
+            heatmap = gr.HTML(label="Gates over the prompt")
+        with gr.Column(scale=1):
+            gr.Markdown("All three read one word at a time and carry a hidden state. The vanilla "
+                        "RNN rewrites its whole state at every step, so what it read more than a "
+                        "few dozen words back fades (its gradients vanish the same way). GRU and "
+                        "LSTM gates can leave the state nearly unchanged from step to step, which "
+                        "keeps long-range information and lets gradients reach it in training.")
+            for m in (models[n].manifest for n in names):
+                gr.Markdown(describe(m))
+            gr.Markdown("### Test perplexity (full Penn Treebank test set, 82k words)")
+            gr.Dataframe(perplexity_table([models[n].manifest for n in names]),
+                         headers=["cell", "model", "test perplexity", "fp32", "architecture"],
+                         interactive=False)
+    with gr.Row():
+        text = gr.Textbox(label="Your text: perplexity under each model", scale=3,
+                          value="The company said its profit rose in the third quarter.")
+        score = gr.Button("Perplexity", scale=1)
+    scores = gr.Dataframe(headers=["model", "perplexity", "tokens", "out of vocabulary"], interactive=False)
+
+    controls = [prompt, model, max_new, strategy, temperature, top_k, top_p, seed]
+    go.click(lambda *a: (yield from stream(*a, True)), controls, output, api_visibility="private")
+    predict.click(next_word_chart, [prompt, model], chart, api_visibility="private")
+    show_gates.click(lambda p, m: gates_html(gates(p, m)), [prompt, model], heatmap, api_visibility="private")
+    score.click(score_all, text, scores, api_visibility="private")
+    gr.api(generate, api_name="generate")
+    gr.api(next_word, api_name="next_word")
+    gr.api(perplexity, api_name="perplexity")
+    gr.api(gates, api_name="gates")

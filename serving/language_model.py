@@ -1,0 +1,154 @@
+"""Word-level language models from weights/lm-*/: next-word distribution, perplexity, streamed
+generation and gate activations, with onnxruntime and numpy only.
+
+Text is conditioned as the corpus was written: a sentence starts after `<eos>`, so every prompt
+is read as `<eos>` + its PTB tokens, and an empty prompt generates a fresh sentence. Generation
+runs the prompt once and then feeds one token and the carried state per step.
+"""
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from serving.onnx_session import make_session
+from tokenization.ptb import ptb_tokens
+
+TASK = "language-model"
+MAX_NEW_TOKENS = 200
+MAX_TOPN = 50
+STRATEGIES = ("greedy", "sample")
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def pick(logits: np.ndarray, rng: np.random.Generator | None, temperature: float = 1.0,
+         top_k: int = 0, top_p: float = 1.0) -> int:
+    """Greedy (rng None) or a sample from the temperature-scaled distribution restricted to the
+    top_k words (0: all) and then to the smallest set whose probability reaches top_p."""
+    if rng is None:
+        return int(np.argmax(logits))
+    order = np.argsort(-logits, kind="stable")[: top_k or None]
+    p = softmax(logits[order] / temperature)
+    keep = int(np.searchsorted(np.cumsum(p), top_p)) + 1
+    order, p = order[:keep], p[:keep]
+    return int(order[rng.choice(len(order), p=p / p.sum())])
+
+
+def check_sampling(max_new_tokens: int, strategy: str, temperature: float, top_k: int, top_p: float) -> None:
+    if not 1 <= max_new_tokens <= MAX_NEW_TOKENS:
+        raise ValueError(f"max_new_tokens must be between 1 and {MAX_NEW_TOKENS} (got {max_new_tokens}).")
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)} (got {strategy!r}).")
+    if strategy == "sample":
+        if not temperature > 0:
+            raise ValueError(f"temperature must be above 0 (got {temperature}); use strategy "
+                             "'greedy' for the single most likely continuation.")
+        if top_k < 0:
+            raise ValueError(f"top_k must be 0 (no limit) or a positive number of words (got {top_k}).")
+        if not 0 < top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1] (got {top_p}).")
+
+
+class LanguageModel:
+    def __init__(self, manifest: dict):
+        folder = Path(manifest["folder"])
+        self.name, self.cell, self.manifest = manifest["name"], manifest["cell"], manifest
+        self.session = make_session(folder / "model.onnx")
+        self.gates_session = make_session(folder / "gates.onnx") if manifest.get("gates") else None
+        self.gate_names = manifest.get("gates", [])
+        self.vocab = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+        self.eos, self.unk = self.index["<eos>"], self.index["<unk>"]
+        self.outputs = [o.name for o in self.session.get_outputs()]
+        self.state_shapes = {i.name: (i.shape[0], 1, i.shape[2]) for i in self.session.get_inputs()
+                             if i.name != "tokens"}
+
+    def encode(self, text: str) -> tuple[list[int], list[str]]:
+        """Token ids of the text (unknown words as <unk>) and the unknown words themselves."""
+        tokens = ptb_tokens(text, self.index)
+        return [self.index.get(t, self.unk) for t in tokens], [t for t in tokens if t not in self.index]
+
+    def initial_state(self) -> dict[str, np.ndarray]:
+        return {n: np.zeros(shape, np.float32) for n, shape in self.state_shapes.items()}
+
+    def run(self, ids: list[int], state: dict) -> tuple[dict, dict]:
+        """Feed ids at batch 1; every output by name, and the state after the last id."""
+        out = dict(zip(self.outputs, self.session.run(
+            None, {"tokens": np.array(ids, np.int64)[:, None], **state})))
+        return out, {n: out[f"{n}_out"] for n in state}
+
+    def prompt_ids(self, prompt: str) -> list[int]:
+        ids, unknown = self.encode(prompt)
+        if ids and len(unknown) == len(ids):
+            raise ValueError(f"None of the prompt's words is in the {len(self.vocab):,}-word Penn "
+                             f"Treebank vocabulary ({', '.join(unknown[:10])}); try everyday "
+                             "business-news English.")
+        return [self.eos] + ids
+
+    def next_word(self, prompt: str, topn: int = 10) -> list[dict]:
+        if not 1 <= topn <= MAX_TOPN:
+            raise ValueError(f"topn must be between 1 and {MAX_TOPN} (got {topn}).")
+        out, _ = self.run(self.prompt_ids(prompt), self.initial_state())
+        p = softmax(out["logits"][-1, 0].astype(np.float64))
+        best = np.argsort(-p, kind="stable")[:topn]
+        return [{"word": self.vocab[i], "probability": float(p[i])} for i in best]
+
+    def perplexity(self, text: str) -> dict:
+        """Perplexity of the text's tokens and the <eos> that ends it, read after an <eos>."""
+        ids, unknown = self.encode(text)
+        if not ids:
+            raise ValueError("Enter some text to score (it has no words after PTB tokenization).")
+        seq = [self.eos] + ids + [self.eos]
+        out, _ = self.run(seq[:-1], self.initial_state())
+        logits = out["logits"][:, 0].astype(np.float64)
+        top = logits.max(axis=1)
+        log_z = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
+        nll = log_z - logits[np.arange(len(seq) - 1), seq[1:]]
+        return {"perplexity": float(np.exp(nll.mean())), "tokens": len(seq) - 1, "oov": len(unknown)}
+
+    def generate(self, prompt: str, max_new_tokens: int = 50, strategy: str = "greedy",
+                 temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+                 seed: int = 0) -> Iterator[str]:
+        """Yield new PTB tokens one at a time; <unk> is never chosen."""
+        check_sampling(max_new_tokens, strategy, temperature, top_k, top_p)
+        rng = np.random.default_rng(seed) if strategy == "sample" else None
+        out, state = self.run(self.prompt_ids(prompt), self.initial_state())
+        logits = out["logits"][-1, 0]
+        for _ in range(max_new_tokens):
+            logits[self.unk] = -np.inf
+            token = pick(logits, rng, temperature, top_k, top_p)
+            yield self.vocab[token]
+            out, state = self.run([token], state)
+            logits = out["logits"][-1, 0]
+
+    def gates(self, prompt: str) -> dict:
+        """Mean gate activation per layer, gate and prompt token (each token's gates while the
+        model reads it), from model.onnx stepped over the prompt and gates.onnx."""
+        if self.gates_session is None:
+            raise ValueError(f"{self.name} is a vanilla RNN: it has no gates.")
+        ids, _ = self.encode(prompt)
+        if not ids:
+            raise ValueError("Enter a prompt to see the gates at work.")
+        state, embedded, before, after = self.initial_state(), [], [], []
+        for i in [self.eos] + ids:
+            out, new_state = self.run([i], state)
+            embedded.append(out["embedded"][0])
+            before.append(state["h"])
+            after.append(new_state["h"])
+            state = new_state
+        h_prev = np.stack(before, axis=1)  # (layers, seq, 1, hidden)
+        h_now = np.stack(after, axis=1)
+        inputs = np.concatenate([np.stack(embedded)[None], h_now[:-1]])
+        (gates,) = self.gates_session.run(None, {"inputs": inputs, "h_prev": h_prev})
+        return {"tokens": [self.vocab[i] for i in ids], "gates": self.gate_names,
+                "values": gates[:, 1:, 0, :].tolist()}  # (layers, tokens, gates), after the start <eos>
+
+
+def load_language_models(manifests: dict[str, dict]) -> dict[str, LanguageModel]:
+    """The language models among the manifests, LSTM first (the default), then GRU, then RNN."""
+    order = {"lstm": 0, "gru": 1, "rnn": 2}
+    ours = sorted((m for m in manifests.values() if m["task"] == TASK), key=lambda m: order[m["cell"]])
+    return {m["name"]: LanguageModel(m) for m in ours}
