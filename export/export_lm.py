@@ -9,6 +9,7 @@ when that moves the test perplexity by less than 1%, then measured and described
 """
 import argparse
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -133,6 +134,10 @@ def io_spec(path: Path) -> tuple[list[dict], list[dict]]:
     return spec(s.get_inputs()), spec(s.get_outputs())
 
 
+def machine(device: str) -> str:
+    return f"{os.cpu_count()}-core CPU" if device == "cpu" else f"1x {device} (device machine)"
+
+
 def load_run(prefix: Path) -> tuple[LanguageModel, dict]:
     record = load_record(prefix)
     c = record["config"]
@@ -192,12 +197,12 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
                         "GRU/RNN weights stored as fp16, computed in fp32"
                         if use_int8 else "none (not asked for, or int8 moved the test perplexity by 1% or more)",
         "opset": OPSET,
-        "training": {"machine": record.get("machine", f"1x {record['device']} (device machine)"),
+        "training": {"machine": machine(record["device"]),
                      "seconds": round(record["seconds"]), "epochs": record["epochs_run"],
                      "best_epoch": record["best_epoch"],
                      "curves": [{k: round(v, 2) for k, v in h.items()} for h in record["history"]]},
         "description": DESCRIPTIONS[cell] + f" Trained for {record['epochs_run']} epochs "
-                       f"({record['seconds'] / 60:.0f} min on {record['device']}) with SGD, dropout "
+                       f"({record['seconds'] / 60:.0f} min on {machine(record['device'])}) with SGD, dropout "
                        f"{config['dropout']} and gradient clipping at {config['clip']}; test "
                        f"perplexity {shipped_ppl:.1f}.",
     }

@@ -1,0 +1,63 @@
+"""The language-model endpoints through gradio_client, on the shipped weights, bad input included."""
+import os
+from pathlib import Path
+
+import pytest
+from gradio_client.exceptions import AppError
+
+from tests.conftest import WEIGHTS_DIR
+
+SERVED = Path(os.environ.get("WEIGHTS_DIR", WEIGHTS_DIR))  # what the app under test loads
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    not (SERVED / "lm-lstm" / "manifest.json").exists(), reason=f"no {SERVED}/lm-lstm yet")]
+
+
+def test_generate_greedy_and_reproducible_samples(client):
+    greedy = client.predict("the company said it expects", "lm-lstm", 12, api_name="/generate")
+    assert isinstance(greedy, str) and len(greedy.split()) >= 5 and "<unk>" not in greedy
+    args = ("stock prices", "lm-gru", 20, "sample", 1.0, 50, 0.95)
+    assert client.predict(*args, 3, api_name="/generate") == client.predict(*args, 3, api_name="/generate")
+    assert client.predict(*args, 3, api_name="/generate") != client.predict(*args, 4, api_name="/generate")
+
+
+def test_generate_from_an_empty_prompt_starts_a_sentence(client):
+    text = client.predict("", "lm-rnn", 8, api_name="/generate")
+    assert text[:1].isupper() or text[:1] == "N"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("zxqvw blorfk",), "vocabulary"),
+    (("the company", "lm-lstm", 5000), "200"),
+    (("the company", "lm-lstm", 5, "sample", 0.0), "temperature"),
+    (("the company", "lm-lstm", 5, "sample", 1.0, 0, 1.5), "top_p"),
+    (("the company", "no-such-model"), "Unknown model"),
+])
+def test_generate_refuses_bad_input_clearly(client, args, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name="/generate")
+
+
+def test_next_word_is_a_distribution(client):
+    rows = client.predict("the company said", "lm-lstm", 10, api_name="/next_word")
+    probs = [r["probability"] for r in rows]
+    assert len(rows) == 10 and probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1
+    assert client.predict("", "lm-gru", 3, api_name="/next_word")  # after a sentence start
+    with pytest.raises(AppError, match="vocabulary"):
+        client.predict("qqqzx", api_name="/next_word")
+
+
+def test_perplexity_counts_out_of_vocabulary_words(client):
+    plain = client.predict("The company said its profit rose.", "lm-lstm", api_name="/perplexity")
+    assert plain["oov"] == 0 and plain["tokens"] == 7 and 1 < plain["perplexity"] < 2000
+    odd = client.predict("The company zxqvw said qqqzx.", "lm-lstm", api_name="/perplexity")
+    assert odd["oov"] == 2
+    with pytest.raises(AppError, match="Enter some text"):
+        client.predict("", "lm-lstm", api_name="/perplexity")
+
+
+def test_gates_over_the_prompt(client):
+    result = client.predict("the market fell", "lm-lstm", api_name="/gates")
+    assert result["gates"] == ["forget", "input", "output"] and result["tokens"] == ["the", "market", "fell"]
+    assert all(0 <= v <= 1 for layer in result["values"] for token in layer for v in token)
+    with pytest.raises(AppError, match="no gates"):
+        client.predict("the market", "lm-rnn", api_name="/gates")
