@@ -199,10 +199,10 @@ def usage(manifest: dict, repo_id: str, revision: str) -> str:
 def body(manifest: dict, repo_id: str, revision: str) -> str:
     task, training = TASKS[manifest["task"]], manifest.get("training", {})
     minutes = f"{training['seconds'] / 60:.0f} min" if "seconds" in training else "unrecorded time"
-    data = "\n".join(f"- `{d['path']}` (sha256 `{d['sha256'][:12]}…`)" for d in manifest.get("training_data", []))
-    credits = [SOURCES[k].credit for k in training_sources(manifest)]
-    credits += [SOURCES[k].credit for k in dict.fromkeys(metric_source(m, manifest) for m in measured(manifest))
-                if k in SOURCES and SOURCES[k].credit not in credits]
+    data = "\n".join(f"- `{d['path']}` (sha256 `{d['sha256'][:12]}…`)"
+                     for d in manifest.get("training_data", []))
+    keys = training_sources(manifest) + [metric_source(m, manifest) for m in measured(manifest)]
+    credits = list(dict.fromkeys(SOURCES[k].credit for k in keys if k in SOURCES))
     if manifest["task"] == "word-vectors":
         credits.append(GENSIM)
     io = "\n".join(f"- {kind} `{s['name']}`: {s['dtype']} {s['shape']}"

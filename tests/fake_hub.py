@@ -108,7 +108,6 @@ class FakeHub:
         return send(request, 200, data, {"ETag": f'"{hashlib.sha256(data).hexdigest()}"',
                                          "X-Repo-Commit": sha}, body)
 
-
     def handle_post(self, request: BaseHTTPRequestHandler) -> None:
         path = urlsplit(request.path).path
         self.requests.append(f"POST {path}")
@@ -126,8 +125,9 @@ class FakeHub:
             return send(request, 404, b"", {"X-Error-Code": "RepoNotFound"}, True)
         rev = unquote(match["rev"])
         if kind == "preupload":
-            return reply(request, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
-                                             for f in json.loads(data)["files"]]})
+            files = json.loads(data)["files"]
+            return reply(request, {"files": [{"path": f["path"], "uploadMode": "regular",
+                                              "shouldIgnore": False} for f in files]})
         if kind == "tag":
             repo["refs"][json.loads(data)["tag"]] = resolve(repo, rev)
             return reply(request, {})

@@ -216,8 +216,8 @@ def test_published_folder_is_served_from_the_hub(tmp_path):
                                    "HF_HOME": str(tmp_path / "home")}, timeout=120)
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines()[-1] == "WEIGHTS_FROM_HUB=test/published@v1"
-        manifest = load_from_hub("test/published@v1", endpoint=endpoint, cache_dir=tmp_path / "cache")["tiny-word2vec"]
+        manifests = load_from_hub("test/published@v1", endpoint=endpoint, cache_dir=tmp_path / "cache")
     finally:
         fake.stop()
-    card = ModelCard.load(os.path.join(manifest["folder"], "README.md"))
+    card = ModelCard.load(os.path.join(manifests["tiny-word2vec"]["folder"], "README.md"))
     assert card.data.model_name == "tiny-word2vec"
