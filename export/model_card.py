@@ -22,7 +22,7 @@ class Source:
 WIKIPEDIA = Source(
     "English Wikipedia (2019-07-20 dump, text8-style)",
     "English Wikipedia text by Wikipedia contributors, licensed CC BY-SA 3.0 (and GFDL); cleaned "
-    "and normalised by this project. Models trained on it are shared under the same licence.",
+    "and normalised by this project. Word vectors learnt from it carry the same licence.",
     "wikimedia/wikipedia", "cc-by-sa-3.0")
 SOURCES = {  # by the data folder a training path or a metric comes from
     "enwiki2019-t8": WIKIPEDIA, "enwiki2019-t8-more": WIKIPEDIA, "enwiki2019-lm": WIKIPEDIA,
@@ -45,6 +45,7 @@ SOURCES = {  # by the data folder a training path or a metric comes from
     "wordsim353": Source("WordSim-353 (Finkelstein et al. 2002)",
                          "WordSim-353 (Finkelstein et al. 2002), as shipped with gensim."),
 }
+ARCHITECTURE_TAGS = ("CNN", "LSTM", "GRU", "RNN", "skip-gram", "CBOW")
 GENSIM = "gensim (Řehůřek & Sojka 2010, LGPL-2.1): Word2Vec baseline and the evaluation sets."
 METRIC_TYPES = {"accuracy": "accuracy", "perplexity": "perplexity", "spearman": "spearmanr",
                 "ece": "ece"}  # metric ids the Hub knows, by a part of the manifest's metric name
@@ -63,7 +64,7 @@ TASKS = {
                   "(gender, nationality, ...): they show what the text says, not facts."},
     "language-model": {
         "pipeline_tag": "text-generation", "title": "Word-level language model",
-        "tags": ["language-model", "rnn", "penn-treebank"],
+        "tags": ["language-model", "penn-treebank"],
         "widget": [{"text": "the company said it expects"}],
         "show": {"logits": 'print(vocab[outputs["logits"][-1, 0].argmax()])  # the likeliest next word'},
         "limits": "Penn Treebank vocabulary (10k lower-case words, numbers as N, rare words as "
@@ -71,7 +72,7 @@ TASKS = {
                   "coherence over a few sentences and state nothing reliable. Not a chat model."},
     "sentiment": {
         "pipeline_tag": "text-classification", "title": "Sentence sentiment classifier",
-        "tags": ["sentiment-analysis", "sst-2", "cnn"],
+        "tags": ["sentiment-analysis", "sst-2"],
         "widget": [{"text": "a gripping , beautifully acted film"},
                    {"text": "the plot is thin and the jokes fall flat"}],
         "show": {"logits": 'print(outputs["logits"])  # one row per sentence, labels as in manifest.json'},
@@ -127,7 +128,9 @@ def card_data(manifest: dict) -> ModelCardData:
         license_name="research-use-data" if license == "other" else None,
         datasets=list(dict.fromkeys(s.hub_id for s in sources if s.hub_id)) or None,
         library_name="onnx" if onnx else "gensim", pipeline_tag=task["pipeline_tag"],
-        tags=(["onnx"] if onnx else ["gensim"]) + task["tags"], widget=task["widget"],
+        tags=(["onnx"] if onnx else ["gensim"]) + task["tags"] + [
+            kind.lower() for kind in ARCHITECTURE_TAGS if kind.lower() in manifest["architecture"].lower()],
+        widget=task["widget"],
         eval_results=eval_results(manifest, task))
 
 
