@@ -15,7 +15,8 @@ CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "vanilla RNN"}
 def describe(m: dict) -> str:
     t, h = m["training"], m["hyperparameters"]
     return (f"**{CELL_NAMES[m['cell']]}** ({m['name']}, {m['architecture']}). {m['description']} "
-            f"Dropout {h['dropout']}, batch {h['batch_size']}, BPTT {h['bptt']}, "
+            f"Batch {h['batch_size']}, BPTT {h['bptt']} steps, learning rate {h['lr']} divided by "
+            f"{h['lr_decay']} per epoch from epoch {h['decay_start']} or when validation stalls; "
             f"{t['epochs']} epochs in {t['seconds'] / 60:.1f} min on {t['machine']}.")
 
 

@@ -37,3 +37,4 @@ def test_detokenize_reads_as_plain_text():
     tokens = "the company said <eos> it 's N N higher than mgm\\/ua <eos>".split()
     assert detokenize(tokens) == "The company said.\nIt's N N higher than mgm/ua.\n"
     assert detokenize(["'s", "profit", "rose"], sentence_start=False) == "'s profit rose"
+    assert detokenize(["<eos>", "it", "fell", "<eos>", "<eos>", "N"]) == "It fell.\nN"

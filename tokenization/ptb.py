@@ -67,7 +67,8 @@ def detokenize(tokens: list[str], sentence_start: bool = True) -> str:
     pieces, capital = [], sentence_start
     for token in tokens:
         if token == "<eos>":
-            pieces.append(".\n")
+            if pieces and not pieces[-1].endswith("\n"):  # an empty sentence shows as nothing
+                pieces.append(".\n")
             capital = True
             continue
         word = token.replace("\\/", "/").replace("\\*", "*")
