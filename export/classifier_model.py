@@ -58,9 +58,34 @@ class KimCNN(nn.Module):
         """Max over time of each feature map, and the window start (in padded positions) that
         won. Sentences are padded by max(widths)-1 zero vectors on both sides, as in Kim's code,
         so that a sentence shorter than the widest filter still fills every window."""
-        x = F.pad(self.embed(ids).transpose(1, 2), (self.pad, self.pad))
+        x = self.padded(ids)
         maxima = [F.relu(conv(x)).max(dim=-1) for conv in self.convs]
         return torch.cat([m.values for m in maxima], 1), torch.cat([m.indices for m in maxima], 1)
+
+    def padded(self, ids: torch.Tensor) -> torch.Tensor:
+        return F.pad(self.embed(ids).transpose(1, 2), (self.pad, self.pad))
+
+    def shares(self, ids: torch.Tensor, values: torch.Tensor,
+               positions: torch.Tensor) -> torch.Tensor:
+        """Each window token's part in its feature's pooled value, [batch, features, max width]
+        (zero past a filter's width). A filter's pre-activation at its winning window is
+        bias + sum over offsets k of w_k . x_(start+k): token k's share is w_k . x_(start+k)
+        divided by the pooled value (the bias is nobody's), so the evidence can go to the words
+        inside a window that lit the filter rather than to the whole window evenly."""
+        x = self.padded(ids)
+        maps, out = self.convs[0].out_channels, []
+        for i, conv in enumerate(self.convs):
+            start = positions[:, i * maps:(i + 1) * maps]
+            parts = []
+            for k in range(max(self.widths)):
+                if k >= conv.kernel_size[0]:
+                    parts.append(torch.zeros_like(start, dtype=x.dtype))
+                    continue
+                window = x.gather(2, (start + k).unsqueeze(1).expand(-1, x.shape[1], -1))
+                parts.append((window * conv.weight[:, :, k].t().unsqueeze(0)).sum(1))
+            out.append(torch.stack(parts, -1))
+        lit = (values > 0).unsqueeze(-1)  # a feature at zero adds nothing: no shares
+        return torch.where(lit, torch.cat(out, 1) / values.clamp_min(1e-6).unsqueeze(-1), 0.0)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         return self.out(self.dropout(self.pooled(ids)[0]))
@@ -97,6 +122,11 @@ class BiLSTMClassifier(nn.Module):
         best = states.max(dim=1)
         return best.values, best.indices
 
+    def shares(self, ids: torch.Tensor, values: torch.Tensor,
+               positions: torch.Tensor) -> torch.Tensor:
+        """A state feature is credited to the one token where it peaked."""
+        return torch.ones_like(values).unsqueeze(-1)
+
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         return self.out(self.dropout(self.pooled(ids, lengths)[0]))
 
@@ -124,8 +154,8 @@ class HalfEmbedding(nn.Module):
 
 class Explained(nn.Module):
     """What is exported: calibrated logits (divided by the temperature fitted on dev), the
-    winning position of every pooled feature, and each feature's contribution to each class
-    logit (pooled value x output weight). The embedding is stored as fp16 (a multichannel CNN's
+    winning position of every pooled feature, each feature's contribution to each class logit
+    (pooled value x output weight) and the shares of the tokens in its window. The embedding is stored as fp16 (a multichannel CNN's
     two tables folded into one), so metrics are measured on this module or its export."""
 
     def __init__(self, model: nn.Module, temperature: float = 1.0):
@@ -137,12 +167,14 @@ class Explained(nn.Module):
         if isinstance(model, KimCNN):
             model.static = None
         self.model, self.temperature = model, float(temperature)
+        self.eval()  # torch.onnx.export restores the mode it found: keep dropout off after it
 
     def forward(self, ids: torch.Tensor):
         values, positions = self.model.pooled(ids)
         weight = self.model.out.weight
         logits = (values @ weight.t() + self.model.out.bias) / self.temperature
-        return logits, positions, values.unsqueeze(1) * weight.unsqueeze(0)
+        return (logits, positions, values.unsqueeze(1) * weight.unsqueeze(0),
+                self.model.shares(ids, values, positions))
 
 
 def build_model(kind: str, vocab_size: int, vectors: torch.Tensor | None = None,

@@ -42,7 +42,9 @@ DESCRIPTIONS = {
            "positive or negative.",
     "bilstm": "A bidirectional LSTM reads the sentence left to right and right to left; each of "
               "its 300 state dimensions keeps its strongest value over the sentence (max pooling), "
-              "and one linear layer weighs them into positive or negative.",
+              "and one linear layer weighs them into positive or negative. Its highlights are "
+              "the words where those features peaked; a state has also read the words before "
+              "(and after) it, so they are less sharp than the CNN's.",
 }
 
 Encoded = list[tuple[list[int], int]]
@@ -239,9 +241,10 @@ def train_sst2(args, device, splits):
 def export_onnx(explained: Explained, path: Path) -> None:
     torch.onnx.export(explained, (torch.tensor([[2, 3, 4]]),), str(path), dynamo=False,
                       opset_version=OPSET, input_names=["ids"],
-                      output_names=["logits", "positions", "contributions"],
+                      output_names=["logits", "positions", "contributions", "shares"],
                       dynamic_axes={"ids": {0: "batch", 1: "tokens"}, "logits": {0: "batch"},
-                                    "positions": {0: "batch"}, "contributions": {0: "batch"}})
+                                    "positions": {0: "batch"}, "contributions": {0: "batch"},
+                                    "shares": {0: "batch"}})
 
 
 def evaluate_and_write(args, model, vocab: list[str], info: dict, splits, device) -> None:
@@ -290,7 +293,9 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
         "outputs": [{"name": "logits", "dtype": "float32", "shape": ["batch", len(LABELS)]},
                     {"name": "positions", "dtype": "int64", "shape": ["batch", features]},
                     {"name": "contributions", "dtype": "float32",
-                     "shape": ["batch", len(LABELS), features]}],
+                     "shape": ["batch", len(LABELS), features]},
+                    {"name": "shares", "dtype": "float32",
+                     "shape": ["batch", features, max(model.evidence_layout()["filter_widths"])]}],
         "training_data": training_data(*data_files),
         "metrics": metrics,
         "eval_command": f"python -m export.evaluate_classifier {out.as_posix()}",
@@ -338,6 +343,7 @@ def main() -> None:
     args.overrides = parse_overrides(args.overrides)
     device = torch.device(args.device)
     torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)  # the initial weights too
     if args.dataset == "mr":
         run_cv(args, device)
         return

@@ -30,8 +30,9 @@ class SentimentModel:
         self.widths = np.repeat(hp["filter_widths"], hp["feature_maps"])
 
     def classify(self, text: str, top: int = 5) -> dict:
-        """{"label", "probabilities", "evidence": [{"text", "start", "end", "weight"}] (the
-        n-grams that pushed hardest, either way; positive weight supports the label), "tokens",
+        """{"label", "probabilities", "evidence": [{"word", "weight", "text", "start", "end"}]
+        (the words that pushed hardest towards the label, strongest first, each with the n-gram
+        window, text[start:end], that credited it most), "tokens",
         "truncated", "unknown", "highlights": [[text piece, score in -1..1 or None]]}.
         Raises ValueError on empty input or input without a single word."""
         if not text or not text.strip():
@@ -46,41 +47,43 @@ class SentimentModel:
         truncated = len(spans) > self.max_tokens
         spans = spans[:self.max_tokens]
         ids = np.array([[self.index.get(token, UNK_ID) for token, _, _ in spans]], np.int64)
-        logits, positions, contributions = self.session.run(None, {"ids": ids})
+        logits, positions, contributions, shares = self.session.run(None, {"ids": ids})
         probs = np.exp(logits[0] - logits[0].max())
         probs /= probs.sum()
         chosen = int(probs.argmax())
         push = contributions[0, chosen] - contributions[0].mean(axis=0)
-        windows = self._windows(positions[0], push, len(spans))
+        weights, windows = self._evidence(positions[0], push, shares[0], len(spans))
+        best = [t for t in np.argsort(-weights, kind="stable")[:top] if weights[t] > 0]
         return {
             "label": self.labels[chosen],
             "probabilities": {label: float(p) for label, p in zip(self.labels, probs)},
-            "evidence": [{"text": text[spans[a][1]:spans[b - 1][2]], "start": spans[a][1],
-                          "end": spans[b - 1][2], "weight": round(w, 4)}
-                         for (a, b), w in sorted(windows.items(), key=lambda kv: -abs(kv[1]))[:top]],
+            "evidence": [{"word": text[spans[t][1]:spans[t][2]],
+                          "text": text[spans[windows[t][0]][1]:spans[windows[t][1] - 1][2]],
+                          "start": spans[windows[t][0]][1], "end": spans[windows[t][1] - 1][2],
+                          "weight": round(float(weights[t]), 4)} for t in best],
             "tokens": len(spans), "truncated": truncated,
             "unknown": int((ids == UNK_ID).sum()),
-            "highlights": highlights(text, spans, token_weights(windows, len(spans))),
+            "highlights": highlights(text, spans, weights),
         }
 
-    def _windows(self, positions: np.ndarray, push: np.ndarray, n: int) -> dict:
-        """{(first token, end token): summed push of the features that won on that window},
-        windows clipped to the sentence; a window lying wholly in the padding is dropped."""
+    def _evidence(self, positions: np.ndarray, push: np.ndarray, shares: np.ndarray,
+                  n: int) -> tuple[np.ndarray, dict]:
+        """(the weight of each token, {token: (first, end) of the window that gave it most}).
+        Each feature's push is split over the tokens of the window that won its pooling by
+        their shares in the filter's response: the word that lit a filter gets most of it,
+        padding and bias none. Windows are clipped to the sentence."""
+        offsets = np.arange(shares.shape[1])
         starts = positions - self.pad
+        tokens = starts[:, None] + offsets
+        valid = (offsets < self.widths[:, None]) & (tokens >= 0) & (tokens < n)
+        credit = push[:, None] * shares
+        weights = np.zeros(n)
+        np.add.at(weights, tokens[valid], credit[valid])
         first, end = np.maximum(starts, 0), np.minimum(starts + self.widths, n)
         windows = {}
-        for a, b, w in zip(first.tolist(), end.tolist(), push.tolist()):
-            if a < b:
-                windows[(a, b)] = windows.get((a, b), 0.0) + w
-        return windows
-
-
-def token_weights(windows: dict, n: int) -> np.ndarray:
-    """Each window's push shared equally by its tokens."""
-    weights = np.zeros(n)
-    for (a, b), w in windows.items():
-        weights[a:b] += w / (b - a)
-    return weights
+        for feature, offset in sorted(zip(*np.nonzero(valid)), key=lambda fk: credit[fk]):
+            windows[int(tokens[feature, offset])] = (int(first[feature]), int(end[feature]))
+        return weights, windows  # sorted ascending: the largest credit is written last
 
 
 def highlights(text: str, spans: list, weights: np.ndarray) -> list[list]:

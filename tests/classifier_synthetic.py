@@ -1,0 +1,51 @@
+"""A tiny sentiment task whose answer is known: filler words plus one cue word that decides the
+label, and small classifiers trained on it in seconds (for tests of training, export, evidence
+and the endpoint that must not wait for the real models)."""
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from export.classifier_data import build_vocab
+from export.classifier_model import Explained, build_model
+from export.train_classifier import encode, train_model, write_folder
+
+FILLERS = "the movie film was is a this plot acting story really quite and of it".split()
+CUES = {1: ["wonderful", "great", "moving"], 0: ["awful", "dull", "boring"]}
+SMALL = {"cnn-rand": {"dim": 16, "maps": 8}, "bilstm": {"dim": 16, "hidden": 8}}
+
+
+def sentences(n: int, seed: int = 0) -> list[tuple[list[str], int]]:
+    rng = np.random.default_rng(seed)
+    data = []
+    for _ in range(n):
+        label = int(rng.integers(2))
+        words = list(rng.choice(FILLERS, int(rng.integers(1, 9))))
+        words.insert(int(rng.integers(len(words) + 1)), str(rng.choice(CUES[label])))
+        data.append((words, label))
+    return data
+
+
+def train_tiny(kind: str = "cnn-rand", n: int = 400, epochs: int = 8):
+    """(model, vocab, dev accuracy) after training on n synthetic sentences."""
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    train, dev = sentences(n, seed=0), sentences(100, seed=1)
+    vocab = build_vocab([t for t, _ in train])
+    model = build_model(kind, len(vocab), **SMALL[kind])
+    acc, _ = train_model(model, encode(train, vocab), encode(dev, vocab), optimizer="adam",
+                         lr=0.01, epochs=epochs, batch_size=25, device=torch.device("cpu"),
+                         seed=0, desc=f"tiny {kind}")
+    return model, vocab, acc
+
+
+def tiny_folder(out: Path, kind: str = "cnn-rand") -> Path:
+    """A weights folder of a tiny trained model, written as the real export writes one."""
+    model, vocab, acc = train_tiny(kind)
+    info = {"model": kind, "machine": "test", "seconds": 0, "epochs": 8, "best_epoch": 8,
+            "optimizer": "adam", "lr": 0.01, "batch_size": 25, "vectors": None,
+            "vocab_with_vectors": 0, "seed": 0}
+    metrics = {"sst2_test_accuracy": acc, "sst2_dev_accuracy": acc, "temperature": 1.0}
+    write_folder(out, Explained(model), vocab, info, metrics, comparison={}, data_files=[],
+                 max_tokens=200)
+    return out

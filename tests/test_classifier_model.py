@@ -1,0 +1,72 @@
+"""Training, export and calibration of the sentence classifiers, on a tiny synthetic task."""
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from classifier_synthetic import train_tiny
+from export.classifier_model import Explained
+from export.train_classifier import expected_calibration_error, export_onnx, fit_temperature
+from serving.onnx_session import make_session
+
+KINDS = ["cnn-rand", "bilstm"]
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def trained(request):
+    return request.param, *train_tiny(request.param)
+
+
+def test_training_on_a_tiny_set_beats_chance(trained):
+    kind, _, _, dev_accuracy = trained
+    assert dev_accuracy > 0.9, kind
+
+
+def test_onnxruntime_equals_torch_at_several_lengths(trained, tmp_path):
+    kind, model, vocab, _ = trained
+    explained = Explained(model, temperature=1.7)
+    export_onnx(explained, tmp_path / "model.onnx")
+    graph = onnx.load(str(tmp_path / "model.onnx")).graph
+    assert [d.dim_param for d in graph.input[0].type.tensor_type.shape.dim] == ["batch", "tokens"]
+    session = make_session(tmp_path / "model.onnx")
+    rng = np.random.default_rng(0)
+    for batch, length in [(1, 1), (1, 2), (1, 4), (1, 5), (1, 9), (2, 30), (1, 200)]:
+        ids = rng.integers(1, len(vocab), (batch, length))
+        ours = session.run(None, {"ids": ids})
+        with torch.no_grad():
+            theirs = [t.numpy() for t in explained(torch.from_numpy(ids))]
+        for name, a, b in zip(["logits", "positions", "contributions", "shares"], ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5, err_msg=f"{kind} {name} at {length}")
+
+
+def test_the_contributions_add_up_to_the_logits(trained):
+    _, model, vocab, _ = trained
+    explained = Explained(model, temperature=2.0)
+    ids = torch.tensor([[2, 3, 4, 5]])
+    with torch.no_grad():
+        logits, _, contributions, _ = explained(ids)
+    np.testing.assert_allclose(2.0 * logits, contributions.sum(-1) + model.out.bias.detach(), atol=1e-5)
+
+
+def test_window_shares_add_up_to_the_pooled_values_less_the_bias():
+    model = train_tiny("cnn-rand")[0]
+    explained = Explained(model)
+    ids = torch.tensor([[2, 3, 4, 5, 6, 7, 8]])
+    with torch.no_grad():
+        values, _ = explained.model.pooled(ids)
+        shares = explained(ids)[3]
+    bias = torch.cat([conv.bias for conv in explained.model.convs]).detach()
+    lit = values[0] > 0
+    np.testing.assert_allclose((shares[0].sum(-1) * values[0])[lit], (values[0] - bias)[lit],
+                               atol=1e-4)
+
+
+def test_temperature_fit_lowers_the_calibration_error():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(2, size=2000)
+    margin = np.where(rng.random(2000) < 0.8, 1, -1) * (2 * labels - 1) * 6.0  # 80% right, 6 nats sure
+    logits = np.stack([-margin / 2, margin / 2], axis=1)
+    t = fit_temperature(logits, labels)
+    assert t > 2
+    assert expected_calibration_error(logits / t, labels) < 0.05 < \
+        expected_calibration_error(logits, labels)
