@@ -14,6 +14,7 @@ os.environ.setdefault("GRADIO_CACHE_MODE", "lazy")
 import gradio as gr  # noqa: E402
 
 from serving import generate_tab, sentiment_tab, word_vectors_tab  # noqa: E402
+from serving.api_types import check_api_types  # noqa: E402
 from serving.hub import load_from_hub  # noqa: E402
 from serving.weights import DEFAULT_WEIGHTS_DIR, WeightsError, load_all  # noqa: E402
 
@@ -51,6 +52,13 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
             return model_summaries(manifests)
 
         gr.api(models, api_name="models")
+
+        def echo(text: str) -> str:
+            """The cheapest round trip: the baseline for the per-request cost in export/bench_app.py."""
+            return text
+
+        gr.api(echo, api_name="echo", api_visibility="undocumented")
+    check_api_types(demo)
     return demo
 
 
