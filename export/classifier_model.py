@@ -73,17 +73,15 @@ class KimCNN(nn.Module):
         divided by the pooled value (the bias is nobody's), so the evidence can go to the words
         inside a window that lit the filter rather than to the whole window evenly."""
         x = self.padded(ids)
+        batch, dim, widest = x.shape[0], x.shape[1], max(self.widths)
         maps, out = self.convs[0].out_channels, []
         for i, conv in enumerate(self.convs):
-            start = positions[:, i * maps:(i + 1) * maps]
-            parts = []
-            for k in range(max(self.widths)):
-                if k >= conv.kernel_size[0]:
-                    parts.append(torch.zeros_like(start, dtype=x.dtype))
-                    continue
-                window = x.gather(2, (start + k).unsqueeze(1).expand(-1, x.shape[1], -1))
-                parts.append((window * conv.weight[:, :, k].t().unsqueeze(0)).sum(1))
-            out.append(torch.stack(parts, -1))
+            width = conv.kernel_size[0]
+            where = (positions[:, i * maps:(i + 1) * maps].unsqueeze(-1)
+                     + torch.arange(width, device=x.device))
+            windows = x.gather(2, where.reshape(batch, 1, -1).expand(-1, dim, -1))
+            parts = (windows.reshape(batch, dim, maps, width) * conv.weight.transpose(0, 1)).sum(1)
+            out.append(F.pad(parts, (0, widest - width)))
         lit = (values > 0).unsqueeze(-1)  # a feature at zero adds nothing: no shares
         return torch.where(lit, torch.cat(out, 1) / values.clamp_min(1e-6).unsqueeze(-1), 0.0)
 
@@ -162,7 +160,8 @@ class Explained(nn.Module):
         super().__init__()
         model = copy.deepcopy(model).eval()
         with torch.no_grad():
-            ids = torch.arange(model.embedding.num_embeddings).unsqueeze(0)
+            ids = torch.arange(model.embedding.num_embeddings,
+                               device=model.embedding.weight.device).unsqueeze(0)
             model.embedding = HalfEmbedding(model.embed(ids)[0])
         if isinstance(model, KimCNN):
             model.static = None
