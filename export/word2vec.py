@@ -10,6 +10,7 @@ close to the sequential algorithm and the working set stays in cache.
 """
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -211,6 +212,7 @@ def train(sentences, vocab: Vocab, sg=1, hs=0, negative=5, vector_size=100, wind
     losses: if given, receives the mean loss per output of each epoch.
     """
     alpha = alpha if alpha is not None else (0.025 if sg else 0.05)
+    caller_threads = torch.get_num_threads()
     torch.set_num_threads(1)
     ids, sentence_of = corpus if corpus is not None else encode(sentences, vocab)
     gen = torch.Generator().manual_seed(seed)
@@ -220,7 +222,8 @@ def train(sentences, vocab: Vocab, sg=1, hs=0, negative=5, vector_size=100, wind
     noise = None if hs else noise_table(vocab.counts)
     keep_prob = keep_probabilities(vocab.counts, sample)
     settings = Settings(sg, hs, negative, window, batch)
-    step = torch.compile(sgd_step, dynamic=False) if compile else sgd_step
+    # cpp_wrapper runs the whole step in C++ without the GIL, so the threads really run side by side
+    step = torch.compile(sgd_step, dynamic=False, options={"cpp_wrapper": True}) if compile else sgd_step
 
     chunks = sentence_chunks(sentence_of, chunk_tokens)
     total_words = epochs * len(ids)
@@ -263,12 +266,11 @@ def train(sentences, vocab: Vocab, sg=1, hs=0, negative=5, vector_size=100, wind
     zero_batch = [torch.zeros((batch, n), dtype=t) for n, t in ((width, torch.int64), (width, torch.float32),
                   (targets, torch.int64), (targets, torch.float32), (targets, torch.float32))]
     step(w_in, w_out, *zero_batch, torch.zeros(()), torch.zeros(()))  # compile before threads share it
-    workers = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join()
+    with ThreadPoolExecutor(threads) as pool:
+        for finished in [pool.submit(worker) for _ in range(threads)]:
+            finished.result()   # re-raises a worker's exception
     bar.close()
+    torch.set_num_threads(caller_threads)
     if losses is not None:
         losses.extend((epoch_loss / np.maximum(1, epoch_outputs)).tolist())
     return w_in.numpy()
