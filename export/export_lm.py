@@ -182,7 +182,8 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
         "architecture": f"{config['layers']}-layer {cell.upper()} LM, {config['hidden']} units"
                         f"{', tied embeddings' if config['tied'] else ''} ({parameters / 1e6:.1f}M parameters)",
         "cell": cell,
-        "hyperparameters": {**config, "vocab_size": len(vocab), "parameters": parameters},
+        "hyperparameters": {**{k: v for k, v in config.items() if k not in ("epochs", "max_tokens")},
+                            "max_epochs": config["epochs"], "vocab_size": len(vocab), "parameters": parameters},
         "inputs": inputs,
         "outputs": outputs,
         "gates": list(SHOWN_GATES.get(cell, ())),
@@ -193,13 +194,15 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
                     "int8_test_perplexity": round(int8_ppl, 2),
                     "valid_perplexity_torch": round(record["best_valid_ppl"], 2)},
         "eval_command": eval_command(folder),
-        "quantization": "int8 dynamic (onnxruntime quantize_dynamic: MatMul, Gather, LSTM); "
-                        "GRU/RNN weights stored as fp16, computed in fp32"
+        "quantization": ("int8 dynamic (onnxruntime quantize_dynamic) of the tied embedding/output "
+                         "matrix and the gates graph; " + ("the LSTM weights too" if cell == "lstm" else
+                         f"the {cell.upper()} weights stored as fp16 (no int8 kernel), computed in fp32"))
                         if use_int8 else "none (not asked for, or int8 moved the test perplexity by 1% or more)",
         "opset": OPSET,
         "training": {"machine": machine(record["device"]),
                      "seconds": round(record["seconds"]), "epochs": record["epochs_run"],
                      "best_epoch": record["best_epoch"],
+                     "stopped_by": "max epochs" if record["epochs_run"] >= config["epochs"] else "time budget",
                      "curves": [{k: round(v, 2) for k, v in h.items()} for h in record["history"]]},
         "description": DESCRIPTIONS[cell] + " Trained on the Penn Treebank with SGD, dropout "
                        f"{config['dropout']} and the gradient norm clipped at {config['clip']}.",
