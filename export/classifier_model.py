@@ -153,7 +153,8 @@ class HalfEmbedding(nn.Module):
 class Explained(nn.Module):
     """What is exported: calibrated logits (divided by the temperature fitted on dev), the
     winning position of every pooled feature, each feature's contribution to each class logit
-    (pooled value x output weight) and the shares of the tokens in its window. The embedding is stored as fp16 (a multichannel CNN's
+    (pooled value x output weight) and the shares of the tokens in its window. The embedding
+    is stored as fp16 (a multichannel CNN's
     two tables folded into one), so metrics are measured on this module or its export."""
 
     def __init__(self, model: nn.Module, temperature: float = 1.0):

@@ -34,6 +34,15 @@ def read_vectors(path: str | Path) -> tuple[list[str], np.ndarray]:
     return list(kv.index_to_key), kv.vectors
 
 
+def vectors_source(path: str | Path) -> str:
+    """The file a set of vectors came from (a subset names its source)."""
+    if Path(path).suffix == ".safetensors":
+        from safetensors import safe_open
+        with safe_open(str(path), framework="np") as f:
+            return f"{f.metadata()['source']} (via {Path(path).name})"
+    return str(path)
+
+
 def vectors_for(vocab: list[str], words: list[str], matrix: np.ndarray) -> np.ndarray:
     """float32 [len(vocab), dim]; rows of tokens without any vector stay zero."""
     index = {w: i for i, w in enumerate(words)}
@@ -48,30 +57,37 @@ def vectors_for(vocab: list[str], words: list[str], matrix: np.ndarray) -> np.nd
     return out
 
 
-def write_subset(vectors_path: str | Path, vocab: list[str], out: str | Path) -> int:
-    """Save the vectors of `vocab` (fp16) with the words in the metadata; returns words found."""
+def write_subset(vectors_path: str | Path, tokens: list[str], out: str | Path,
+                 top: int = 0) -> int:
+    """Save (fp16) the vectors of the file's `top` most frequent words (its first rows), then
+    of the other `tokens` that have one, words in the metadata; returns the number of rows."""
     from safetensors.numpy import save_file
-    rows = vectors_for(vocab, *read_vectors(vectors_path))
+    words, matrix = read_vectors(vectors_path)
+    first = set(words[:top])
+    rest = [t for t in tokens if t not in first]
+    rows = vectors_for(rest, words, matrix)
     found = np.abs(rows).sum(axis=1) > 0
-    words = [w for w, keep in zip(vocab, found) if keep]
-    save_file({"vectors": rows[found].astype(np.float16)}, str(out),
-              metadata={"words": "\n".join(words), "source": str(vectors_path)})
-    return len(words)
+    kept = words[:top] + [w for w, keep in zip(rest, found) if keep]
+    save_file({"vectors": np.concatenate([matrix[:top], rows[found]]).astype(np.float16)},
+              str(out), metadata={"words": "\n".join(kept), "source": str(vectors_path)})
+    return len(kept)
 
 
 def main() -> None:
     from export.classifier_data import DEFAULT_DATA_DIR, load_mr, load_sst2
-    parser = argparse.ArgumentParser(description="Write the vectors of every SST-2/MR token.")
+    parser = argparse.ArgumentParser(description="Write the vectors the classifiers can use: "
+                                     "the most frequent words, then every SST-2/MR token.")
     parser.add_argument("--vectors", default="weights/word2vec/model.onnx")
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    parser.add_argument("--top", type=int, default=20000,
+                        help="keep this many most frequent words first (for --extra-vocab)")
     parser.add_argument("--out", default=".gpu_data/vectors.safetensors")
     args = parser.parse_args()
     sentences = [t for split in load_sst2(args.data_dir).values() for t, _ in split]
     sentences += [t for t, _ in load_mr(args.data_dir)]
-    vocab = sorted({token for tokens in sentences for token in tokens})
+    tokens = sorted({token for tokens in sentences for token in tokens})
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    print(f"{write_subset(args.vectors, vocab, args.out)} of {len(vocab)} tokens have vectors "
-          f"-> {args.out}")
+    print(f"{write_subset(args.vectors, tokens, args.out, args.top)} rows -> {args.out}")
 
 
 if __name__ == "__main__":

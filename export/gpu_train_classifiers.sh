@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every training run of the Sentiment tab at once on one GPU (device auto-detected; it also runs,
-# slowly, on CPU): SST-2 for CNN-rand / non-static / multichannel and the BiLSTM (fp16
-# checkpoints), and MR 10-fold CV for CNN-rand / non-static and the BiLSTM. All accuracies go to
+# slowly, on CPU): SST-2 for CNN-rand / non-static / multichannel / non-static with 20k extra
+# words and the BiLSTM (fp16 checkpoints), and MR 10-fold CV for all but multichannel. All accuracies go to
 # $OUT/classifier_results.json, the logs to $OUT/gpu_train.log. Each run is cut at LIMIT_S seconds
 # (MR CV records its folds as they finish, so a cut run still reports the folds it did).
 #
@@ -35,10 +35,12 @@ job() {
 
 for model in cnn-rand cnn-non-static cnn-multichannel bilstm; do
   job "$model-sst2" --model "$model" --checkpoint "$OUT/$model.safetensors" &
+  case $model in cnn-rand|cnn-non-static|bilstm) job "$model-mr" --model "$model" --dataset mr & ;; esac
 done
-for model in cnn-rand cnn-non-static bilstm; do
-  job "$model-mr" --model "$model" --dataset mr &
-done
+# non-static with the 20k most frequent Wikipedia words added to the vocabulary
+XV=(--model cnn-non-static --name cnn-non-static-xv --extra-vocab 20000)
+job cnn-non-static-xv-sst2 "${XV[@]}" --checkpoint "$OUT/cnn-non-static-xv.safetensors" &
+job cnn-non-static-xv-mr "${XV[@]}" --dataset mr &
 wait
 {
   cat "$LOGS/status"

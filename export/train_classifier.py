@@ -27,7 +27,7 @@ from tqdm import tqdm
 from export.classifier_data import (DEFAULT_DATA_DIR, LABELS, SST2_FILES, build_vocab,
                                     cv_split, load_mr, load_sst2)
 from export.classifier_model import PAD_ID, Explained, build_model, max_norm_
-from export.classifier_vectors import read_vectors, vectors_for
+from export.classifier_vectors import read_vectors, vectors_for, vectors_source
 
 UNK_ID = 1
 OPSET = 17
@@ -112,7 +112,8 @@ def train_model(model, train: Encoded, dev: Encoded, *, optimizer: str, lr: floa
         if acc > best_acc:
             best_acc, best_epoch = acc, epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        bar.set_postfix(loss=f"{loss.item():.3f}", dev=f"{acc:.4f}", best=f"{best_acc:.4f}@{best_epoch}")
+        bar.set_postfix(loss=f"{loss.item():.3f}", dev=f"{acc:.4f}",
+                        best=f"{best_acc:.4f}@{best_epoch}")
     bar.close()
     model.load_state_dict(best_state)
     return best_acc, best_epoch
@@ -145,9 +146,20 @@ def device_name(device) -> str:
     return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
 
 
+def classifier_vocab(sentences, source, extra: int = 0) -> list[str]:
+    """The training words, then (with extra > 0) the source's `extra` most frequent words not
+    among them: a word never seen in training still brings its pretrained vector, as in Kim's
+    code, without building the vocabulary from the test sentences."""
+    vocab = build_vocab(sentences)
+    if not extra or source is None:
+        return vocab
+    known = set(vocab)
+    return vocab + [w for w in source[0][:extra] if w not in known]
+
+
 def pretrained(kind: str, vocab: list[str], source) -> tuple[torch.Tensor | None, int]:
     """(vectors for vocab or None, how many vocab words got a vector)."""
-    if kind in ("cnn-rand",) or source is None:
+    if kind == "cnn-rand" or source is None:
         return None, 0
     rows = vectors_for(vocab, *source)
     return torch.from_numpy(rows), int((np.abs(rows).sum(axis=1) > 0).sum())
@@ -171,14 +183,15 @@ def record(results_path: str | Path, key: str, entry: dict) -> None:
 def run_cv(args, device) -> None:
     examples = load_mr(args.data_dir)
     if args.limit:  # a random subset: the file order is all negatives, then all positives
-        examples = [examples[i] for i in np.random.default_rng(args.seed).permutation(len(examples))[:args.limit]]
+        order = np.random.default_rng(args.seed).permutation(len(examples))
+        examples = [examples[i] for i in order[:args.limit]]
     source = read_vectors(args.vectors) if args.model != "cnn-rand" else None
     hyper = {**TRAINING[args.model.split("-")[0]], **args.overrides}
     accs, epochs = [], []
     started = time.time()
     for fold in range(args.folds_run or args.folds):
         train_idx, dev_idx, test_idx = cv_split(len(examples), fold, args.folds)
-        vocab = build_vocab([examples[i][0] for i in train_idx])
+        vocab = classifier_vocab([examples[i][0] for i in train_idx], source, args.extra_vocab)
         vectors, _ = pretrained(args.model, vocab, source)
         model = build_model(args.model, len(vocab), vectors)
         train, dev, test = (encode([examples[i] for i in idx], vocab)
@@ -189,11 +202,15 @@ def run_cv(args, device) -> None:
         epochs.append(best_epoch)
         print(f"fold {fold + 1}: test accuracy {accs[-1]:.4f} (epoch {best_epoch})", flush=True)
         entry = {"accuracy": float(np.mean(accs)), "std": float(np.std(accs)), "folds": accs,
-                 "folds_total": args.folds, "best_epochs": epochs, "training": hyper, "seconds": round(time.time() - started),
-                 "machine": device_name(device), "vectors": None if source is None else args.vectors,
+                 "folds_total": args.folds, "best_epochs": epochs, "training": hyper,
+                 "seconds": round(time.time() - started),
+                 "machine": device_name(device),
+                 "vectors": None if source is None else vectors_source(args.vectors),
                  "command": f"python -m export.train_classifier --model {args.model} --dataset mr"
+                            f" --name {args.name}"
+                            f" --extra-vocab {args.extra_vocab}"
                             + "".join(f" --set {k}={v}" for k, v in args.overrides.items())}
-        record(args.results, f"{args.model}/mr-cv", entry)  # after every fold: partial runs count
+        record(args.results, f"{args.name}/mr-cv", entry)  # after every fold: partial runs count
     print(f"{args.model} MR {len(accs)}-fold CV accuracy {entry['accuracy']:.4f} "
           f"+- {entry['std']:.4f}")
 
@@ -221,18 +238,19 @@ def load_checkpoint(path):
 
 
 def train_sst2(args, device, splits):
-    vocab = build_vocab([tokens for tokens, _ in splits["train"]])
-    vectors, covered = pretrained(args.model, vocab, read_vectors(args.vectors)
-                                  if args.model != "cnn-rand" else None)
+    source = read_vectors(args.vectors) if args.model != "cnn-rand" else None
+    vocab = classifier_vocab([tokens for tokens, _ in splits["train"]], source, args.extra_vocab)
+    vectors, covered = pretrained(args.model, vocab, source)
     model = build_model(args.model, len(vocab), vectors)
     train, dev = encode(splits["train"], vocab), encode(splits["dev"], vocab)
     hyper = {**TRAINING[args.model.split("-")[0]], **args.overrides}
     started = time.time()
     dev_acc, best_epoch = train_model(model, train, dev, device=device, seed=args.seed,
                                       desc=f"{args.model} SST-2", **hyper)
-    info = {"model": args.model, "dim": model.embedding.embedding_dim,
-            "vectors": None if vectors is None else args.vectors,
-            "vocab_with_vectors": covered, "machine": device_name(device),
+    info = {"model": args.model, "name": args.name, "dim": model.embedding.embedding_dim,
+            "vectors": None if vectors is None else vectors_source(args.vectors),
+            "vocab_with_vectors": covered, "extra_vocab": args.extra_vocab,
+            "machine": device_name(device),
             "seconds": round(time.time() - started), "best_epoch": best_epoch,
             "seed": args.seed, **hyper}
     return model.cpu(), vocab, info
@@ -254,16 +272,17 @@ def evaluate_and_write(args, model, vocab: list[str], info: dict, splits, device
     temperature = fit_temperature(dev_logits, labels["dev"])
     explained = Explained(model, temperature)
     test_acc = accuracy(served_logits(explained, data["test"], device), labels["test"])
-    metrics = {"sst2_test_accuracy": test_acc, "sst2_dev_accuracy": accuracy(dev_logits, labels["dev"]),
+    metrics = {"sst2_test_accuracy": test_acc,
+               "sst2_dev_accuracy": accuracy(dev_logits, labels["dev"]),
                "temperature": temperature,
                "dev_ece_before_calibration": expected_calibration_error(dev_logits, labels["dev"]),
                "dev_ece_after_calibration": expected_calibration_error(dev_logits / temperature,
                                                                        labels["dev"])}
     print(json.dumps(metrics, indent=2))
-    record(args.results, f"{args.model}/sst2", {**metrics, "training": info})
+    record(args.results, f"{args.name}/sst2", {**metrics, "training": info})
     if args.out:
         results = json.loads(Path(args.results).read_text())
-        cv = results.get(f"{args.model}/mr-cv")
+        cv = results.get(f"{args.name}/mr-cv")
         if cv:
             metrics |= {"mr_cv_accuracy": cv["accuracy"], "mr_cv_command": cv["command"]}
         write_folder(Path(args.out), explained.cpu(), vocab, info, metrics, comparison=results,
@@ -304,6 +323,7 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
         "training": {**{k: info[k] for k in ("machine", "seconds", "epochs", "best_epoch",
                                              "optimizer", "lr", "batch_size", "vectors",
                                              "vocab_with_vectors", "seed")},
+                     "extra_vocab": info.get("extra_vocab", 0),
                      "selection": "epoch with the best SST-2 dev accuracy; softmax temperature "
                                   "fitted on SST-2 dev"},
         "description": DESCRIPTIONS[family],
@@ -321,6 +341,7 @@ def main() -> None:
     parser.add_argument("--model", default="cnn-non-static",
                         choices=["cnn-rand", "cnn-static", "cnn-non-static", "cnn-multichannel",
                                  "bilstm"])
+    parser.add_argument("--name", help="results key of this variant (default: --model)")
     parser.add_argument("--dataset", default="sst2", choices=["sst2", "mr"])
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     parser.add_argument("--vectors", default="weights/word2vec/model.onnx",
@@ -329,6 +350,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", help="also save the trained weights here (safetensors)")
     parser.add_argument("--from-checkpoint", help="skip training: export this checkpoint")
     parser.add_argument("--results", default=RESULTS)
+    parser.add_argument("--extra-vocab", type=int, default=0,
+                        help="add the N most frequent words of --vectors to the vocabulary")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--folds-run", type=int, default=0, help="run only the first N folds")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N sentences")
@@ -341,6 +364,7 @@ def main() -> None:
                         help="training settings, e.g. epochs=5 lr=0.5 optimizer=adam")
     args = parser.parse_args()
     args.overrides = parse_overrides(args.overrides)
+    args.name = args.name or args.model
     device = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)  # the initial weights too
@@ -350,7 +374,7 @@ def main() -> None:
     splits = {k: v[:args.limit or None] for k, v in load_sst2(args.data_dir).items()}
     if args.from_checkpoint:
         model, vocab, info = load_checkpoint(args.from_checkpoint)
-        args.model = info["model"]
+        args.model, args.name = info["model"], info.get("name", info["model"])
     else:
         model, vocab, info = train_sst2(args, device, splits)
         if args.checkpoint:

@@ -7,15 +7,17 @@ TASK = "sentiment"
 EXAMPLES = ["The movie was wonderful.", "A dull, lifeless and far too long film.",
             "Not bad at all!", "I expected a masterpiece; what I got was a mess.",
             "Les acteurs sont excellents 😀", "Ugh"]
-TABLE_ROWS = [("cnn-rand", "CNN-rand"), ("cnn-non-static", "CNN-non-static"),
-              ("cnn-multichannel", "CNN-multichannel"), ("bilstm", "BiLSTM"),
-              ("tfidf-lr", "TF-IDF + logistic regression")]
+ROW_LABELS = {"cnn-rand": "CNN-rand", "cnn-static": "CNN-static",
+              "cnn-non-static": "CNN-non-static", "cnn-non-static-xv": "CNN-non-static, +20k words",
+              "cnn-multichannel": "CNN-multichannel", "bilstm": "BiLSTM",
+              "tfidf-lr": "TF-IDF + logistic regression"}
 HOW_A_CNN_READS = (
     "**How the CNN reads a sentence.** Each word becomes a 300-d vector. 300 filters slide over "
     "the sentence, 100 each over windows of 3, 4 and 5 words, and each filter keeps only its "
     "strongest match anywhere in the sentence (max-over-time pooling). One linear layer weighs "
-    "those 300 matches into negative or positive. The highlighted words are the windows that won "
-    "the pooling, coloured by how much they pushed towards the answer (Kim 2014).")
+    "those 300 matches into negative or positive (Kim 2014). The highlights follow that path back: "
+    "each filter's push towards the answer goes to the words of its winning window, in "
+    "proportion to how much each word lit the filter.")
 
 
 def accuracy_table(manifests: list[dict]) -> list[list]:
@@ -23,10 +25,18 @@ def accuracy_table(manifests: list[dict]) -> list[list]:
     results = {}
     for m in manifests:
         results.update(m.get("comparison", {}))
-    percent = lambda key: round(100 * results[key]["accuracy" if key.endswith("mr-cv")
-                                              else "sst2_test_accuracy"], 1) if key in results else None
-    rows = [[label, percent(f"{key}/sst2"), percent(f"{key}/mr-cv")] for key, label in TABLE_ROWS]
-    return [row for row in rows if row[1] is not None or row[2] is not None]
+
+    def percent(key):
+        if key not in results:
+            return None
+        entry = results[key]
+        value = round(100 * entry["accuracy" if key.endswith("mr-cv") else "sst2_test_accuracy"], 1)
+        done, total = len(entry.get("folds", [])), entry.get("folds_total")
+        return f"{value} ({done} of {total} folds)" if total and done < total else value
+
+    names = sorted({key.split("/")[0] for key in results},
+                   key=lambda n: (list(ROW_LABELS).index(n) if n in ROW_LABELS else 99, n))
+    return [[ROW_LABELS.get(n, n), percent(f"{n}/sst2"), percent(f"{n}/mr-cv")] for n in names]
 
 
 def describe(m: dict) -> str:

@@ -36,7 +36,8 @@ def test_onnxruntime_equals_torch_at_several_lengths(trained, tmp_path):
         with torch.no_grad():
             theirs = [t.numpy() for t in explained(torch.from_numpy(ids))]
         for name, a, b in zip(["logits", "positions", "contributions", "shares"], ours, theirs):
-            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5, err_msg=f"{kind} {name} at {length}")
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5,
+                                       err_msg=f"{kind} {name} at {length}")
 
 
 def test_the_contributions_add_up_to_the_logits(trained):
@@ -45,7 +46,8 @@ def test_the_contributions_add_up_to_the_logits(trained):
     ids = torch.tensor([[2, 3, 4, 5]])
     with torch.no_grad():
         logits, _, contributions, _ = explained(ids)
-    np.testing.assert_allclose(2.0 * logits, contributions.sum(-1) + model.out.bias.detach(), atol=1e-5)
+    np.testing.assert_allclose(2.0 * logits, contributions.sum(-1) + model.out.bias.detach(),
+                               atol=1e-5)
 
 
 def test_window_shares_add_up_to_the_pooled_values_less_the_bias():
@@ -64,7 +66,8 @@ def test_window_shares_add_up_to_the_pooled_values_less_the_bias():
 def test_temperature_fit_lowers_the_calibration_error():
     rng = np.random.default_rng(0)
     labels = rng.integers(2, size=2000)
-    margin = np.where(rng.random(2000) < 0.8, 1, -1) * (2 * labels - 1) * 6.0  # 80% right, 6 nats sure
+    right = np.where(rng.random(2000) < 0.8, 1, -1)  # 80% right, all 6 nats sure
+    margin = right * (2 * labels - 1) * 6.0
     logits = np.stack([-margin / 2, margin / 2], axis=1)
     t = fit_temperature(logits, labels)
     assert t > 2

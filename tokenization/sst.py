@@ -19,7 +19,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 def _split_word(word: str, start: int) -> list[tuple[str, int, int]]:
-    """'don't' -> 'do' "n't"; "``great''" -> '``' 'great' "''"; a bare clitic or quote stays whole."""
+    """'don't' -> 'do' "n't"; "``great''" -> '``' 'great' "''"; a lone clitic or quote stays."""
     if _CLITIC.fullmatch(word) or not word.strip("'`"):
         return [(word, start, start + len(word))]
     lead, core, tail = _WORD.fullmatch(word).groups()
