@@ -1,5 +1,6 @@
 """Latency of one 50-token sentence: the shipped ONNX graph in onnxruntime against the same
-module in torch eager, both on one thread, in-process (median of many runs).
+module in torch eager, both on one thread, in-process (median of many runs). The eager model's
+plain forward (logits only, no evidence) is timed too, as the stricter comparison.
 
     python -m export.bench_classifier weights/sentiment-cnn --checkpoint cnn-non-static.safetensors
 Without --checkpoint the torch side gets random weights of the same shapes (the time of these
@@ -15,7 +16,7 @@ import onnxruntime as ort
 import torch
 
 from export.classifier_model import Explained, build_model
-from export.train_classifier import load_checkpoint
+from export.train_classifier import RESULTS, load_checkpoint, record
 
 
 def p50_ms(fn, runs: int, warmup: int = 20) -> float:
@@ -49,12 +50,15 @@ def bench(folder: str | Path, checkpoint: str | None = None, tokens: int = 50,
     ids = np.random.default_rng(0).integers(2, vocab_size, (1, tokens))
     ids_t = torch.from_numpy(ids)
 
-    def eager():
-        with torch.inference_mode():
-            explained(ids_t)
+    def eager(module):
+        def run():
+            with torch.inference_mode():
+                module(ids_t)
+        return run
     return {"tokens": tokens, "runs": runs,
             "onnxruntime_p50_ms": p50_ms(lambda: session.run(None, {"ids": ids}), runs),
-            "torch_eager_p50_ms": p50_ms(eager, runs),
+            "torch_eager_p50_ms": p50_ms(eager(explained), runs),
+            "torch_eager_logits_only_p50_ms": p50_ms(eager(explained.model.eval()), runs),
             "onnxruntime": ort.__version__, "torch": torch.__version__}
 
 
@@ -64,9 +68,12 @@ def main() -> None:
     parser.add_argument("--checkpoint")
     parser.add_argument("--tokens", type=int, default=50)
     parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--results", default=RESULTS)
     args = parser.parse_args()
     result = bench(args.folder, args.checkpoint, args.tokens, args.runs)
     result["ratio"] = result["onnxruntime_p50_ms"] / result["torch_eager_p50_ms"]
+    result["command"] = f"python -m export.bench_classifier {Path(args.folder).as_posix()}"
+    record(args.results, f"bench/{Path(args.folder).name}", result)
     print(json.dumps(result, indent=2))
 
 

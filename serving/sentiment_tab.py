@@ -34,7 +34,8 @@ def accuracy_table(manifests: list[dict]) -> list[list]:
         done, total = len(entry.get("folds", [])), entry.get("folds_total")
         return f"{value} ({done} of {total} folds)" if total and done < total else value
 
-    names = sorted({key.split("/")[0] for key in results},
+    names = sorted({key.split("/")[0] for key in results
+                    if key.endswith("/sst2") or key.endswith("/mr-cv")},
                    key=lambda n: (list(ROW_LABELS).index(n) if n in ROW_LABELS else 99, n))
     return [[ROW_LABELS.get(n, n), percent(f"{n}/sst2"), percent(f"{n}/mr-cv")] for n in names]
 
@@ -95,8 +96,8 @@ def build(manifests: dict[str, dict]) -> None:
         label = gr.Label(label="Sentiment (calibrated probabilities)", num_top_classes=2)
         with gr.Column():
             evidence = gr.HighlightedText(label="Why: the words that drove the decision "
-                                                "(score 1: strongest push towards the answer, "
-                                                "negative: against it)")
+                                                "(red: pushed towards the answer, "
+                                                "blue: against it)")
             note = gr.Markdown()
     gr.Markdown("### Measured accuracy (%)")
     gr.Dataframe(accuracy_table(ours), headers=["model", "SST-2 test", "MR 10-fold CV"],
