@@ -22,7 +22,7 @@ def query_svg(words: list[str], roles: list[str], vectors: np.ndarray, corners: 
     xy[:, 1] = SIZE - xy[:, 1]
     where = {w: xy[i] for i, w in enumerate(words)}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE} {SIZE}" '
-             f'width="{SIZE}" height="{SIZE}" role="img" aria-label="PCA of the query words">',
+             f'width="100%" style="max-width:{SIZE}px" role="img" aria-label="PCA of the query words">',
              f'<rect width="{SIZE}" height="{SIZE}" fill="white" stroke="#ddd"/>']
     if corners:
         points = " ".join(f"{where[w][0]:.1f},{where[w][1]:.1f}" for w in corners)

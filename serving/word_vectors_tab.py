@@ -24,6 +24,13 @@ def quality_table(manifests: list[dict]) -> list[list]:
     return rows
 
 
+def section_table(manifests: list[dict]) -> list[list]:
+    """Accuracy (%) per questions-words section, one column per model."""
+    sections = manifests[0].get("metrics", {}).get("analogy_sections", {})
+    return [[name] + [round(100 * m["metrics"]["analogy_sections"].get(name, {}).get("accuracy", 0), 1)
+                      for m in manifests] for name in sections]
+
+
 def describe(m: dict) -> str:
     t, h = m["training"], m["hyperparameters"]
     return (f"**{m['name']}** — {m['architecture']}. {m.get('description', '')} "
@@ -32,7 +39,9 @@ def describe(m: dict) -> str:
 
 
 def build(manifests: dict[str, dict]) -> None:
-    ours = [m for m in manifests.values() if m["task"] == TASK]
+    # our ONNX models first: the first one is the default and the one pictured
+    ours = sorted((m for m in manifests.values() if m["task"] == TASK),
+                  key=lambda m: m["format"] != "onnx-analogy")
     if not ours:
         gr.Markdown("No word-vector model is installed in weights/.")
         return
@@ -109,6 +118,9 @@ def build(manifests: dict[str, dict]) -> None:
     gr.Markdown("### Measured quality (questions-words, top 30k words; WordSim-353 Spearman)")
     gr.Dataframe(quality_table(ours), headers=["model", "analogy %", "semantic %", "syntactic %",
                                                "WordSim-353", "training s"], interactive=False)
+    with gr.Accordion("Analogy accuracy by section (%)", open=False):
+        gr.Dataframe(section_table(ours), headers=["section"] + [m["name"] for m in ours],
+                     interactive=False)
 
     go.click(show, [positive, negative, topn, method], tables + [svg], api_visibility="private")
     gr.api(analogy, api_name="analogy")
