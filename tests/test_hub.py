@@ -214,6 +214,11 @@ def test_dry_run_writes_the_card_and_lists_the_files(hub, tmp_path, capsys):
     assert not (hub.root / "tiny" / "README.md").exists()
 
 
+def test_an_altered_folder_is_not_published(hub, tmp_path):
+    with pytest.raises(SystemExit, match="vocab.txt missing or not matching manifest.json"):
+        publish(hub.root / "altered", "owner/altered", dry_run=True, card_out=tmp_path / "card.md")
+
+
 @pytest.mark.slow
 def test_published_folder_is_served_from_the_hub(tmp_path):
     folder = tmp_path / "tiny-word2vec"
