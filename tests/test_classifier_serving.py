@@ -101,8 +101,11 @@ def test_classify_endpoint(sentiment_client):
     assert set(result["probabilities"]) == {"negative", "positive"}
     assert np.isclose(sum(result["probabilities"].values()), 1)
     assert "wonderful" in [e["word"] for e in result["evidence"]]
+    assert "/classify" in sentiment_client.view_api(print_info=False,
+                                                     return_format="dict")["named_endpoints"]
     names = [m["name"] for m in sentiment_client.predict(api_name="/models")
              if m["task"] == "sentiment"]
+    assert len(names) >= 2
     for name in names:
         assert sentiment_client.predict("dull", name, api_name="/classify")["label"] == "negative"
 
