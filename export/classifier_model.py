@@ -17,12 +17,16 @@ PAD_ID = 0
 
 def make_embedding(vocab_size: int, dim: int, init: torch.Tensor | None, trainable: bool = True,
                    scale: float = 0.25) -> nn.Embedding:
-    """Kim's initialisation: given vectors where known, U[-0.25, 0.25] elsewhere, <pad> zero."""
+    """Kim's initialisation: given vectors where known, elsewhere U[-a, a] with a chosen so that
+    the random vectors have the variance of the given ones (Kim's 0.25 for word2vec's Google
+    News vectors; `scale` when there are none), <pad> zero."""
     emb = nn.Embedding(vocab_size, dim, padding_idx=PAD_ID)
     with torch.no_grad():
+        known = init.abs().sum(dim=1) > 0 if init is not None else None
+        if known is not None and known.any():
+            scale = float(init[known].float().std()) * 3 ** 0.5
         emb.weight.uniform_(-scale, scale)
-        if init is not None:
-            known = init.abs().sum(dim=1) > 0
+        if known is not None:
             emb.weight[known] = init[known].float()
         emb.weight[PAD_ID] = 0
     emb.weight.requires_grad_(trainable)
