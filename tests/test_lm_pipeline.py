@@ -16,6 +16,7 @@ from serving.onnx_session import make_session
 from serving.weights import load_manifest
 
 CELLS = ("rnn", "gru", "lstm")
+torch.set_num_threads(1)  # the machine is shared
 
 
 def write_corpus(folder):
@@ -31,7 +32,6 @@ def write_corpus(folder):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """{cell: (training record, checkpoint prefix, served fp32 LanguageModel)}."""
-    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("lm")
     (root / "ptb").mkdir()
     write_corpus(root / "ptb")
@@ -159,3 +159,13 @@ def test_manifest_records_the_measured_perplexity(runs):
     assert m["metrics"]["test_perplexity"] == m["metrics"]["fp32_test_perplexity"] > 1
     assert m["eval_command"].startswith("python -m export.evaluate_lm ")
     assert m["training"]["epochs"] == 5 and len(m["training"]["curves"]) == 5
+
+
+def test_training_resumes_from_its_last_checkpoint(tmp_path):
+    (tmp_path / "ptb").mkdir()
+    write_corpus(tmp_path / "ptb")
+    args = ["--cell", "gru", "--data-dir", str(tmp_path), "--checkpoint-dir", str(tmp_path / "ck"),
+            "--hidden", "8", "--batch-size", "4", "--bptt", "8", "--lr", "0.3", "--init-range", "0.3"]
+    first = train(parse_args(args + ["--epochs", "2"]))
+    resumed = train(parse_args(args + ["--epochs", "3", "--resume"]))
+    assert resumed["history"][:2] == first["history"] and len(resumed["history"]) == 3
