@@ -3,6 +3,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,13 +35,17 @@ def start_app(env_overrides: dict | None = None, timeout: float = 90.0):
     port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
            **(env_overrides or {})}
+    # a file, not a pipe: nobody reads a pipe while the app runs, and once its 64 KiB fill up
+    # (Gradio logs every gr.Error with a traceback) the server blocks on its next write
+    log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"app exited with {proc.returncode}:\n{proc.stdout.read()}")
+            log.seek(0)
+            raise RuntimeError(f"app exited with {proc.returncode}:\n{log.read()}")
         try:
             urllib.request.urlopen(url, timeout=2)
             return proc, url
