@@ -8,7 +8,7 @@ from serving.language_model import MAX_NEW_TOKENS, MAX_TOPN, STRATEGIES, load_la
 from tokenization.ptb import detokenize
 
 EXAMPLES = ["the company said it expects", "stock prices fell sharply after", "mr. smith is chairman of",
-            "the federal reserve", ""]
+            "the federal reserve", "in the third quarter"]
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "vanilla RNN"}
 
 
@@ -29,18 +29,24 @@ def gates_html(result: dict) -> str:
     """A heatmap as an HTML table (renders offline): one row per layer and gate, one column per
     prompt token, darker where the gate is more open."""
     tokens = result["tokens"]
+    values = [v for layer in result["values"] for token in layer for v in token]
+    low, high = min(values), max(values)
+
+    def shade(v: float) -> float:  # the range shown, so small differences between gates are visible
+        return 0.1 + 0.9 * (v - low) / (high - low or 1)
+
     head = "".join(f"<th style='padding:2px 6px'>{html.escape(t)}</th>" for t in tokens)
     rows = []
     for layer, per_token in enumerate(result["values"]):
         for g, gate in enumerate(result["gates"]):
             cells = "".join(
-                f"<td style='padding:2px 6px;text-align:center;background:rgba(37,99,235,{v[g]:.2f});"
-                f"color:{'white' if v[g] > 0.55 else 'black'}'>{v[g]:.2f}</td>" for v in per_token)
+                f"<td style='padding:2px 6px;text-align:center;background:rgba(37,99,235,{shade(v[g]):.2f});"
+                f"color:{'white' if shade(v[g]) > 0.6 else 'black'}'>{v[g]:.2f}</td>" for v in per_token)
             rows.append(f"<tr><th style='text-align:left;padding:2px 6px'>layer {layer + 1} {gate}</th>{cells}</tr>")
     return ("<div style='overflow-x:auto'><table style='border-collapse:collapse;font-size:0.85em'>"
             f"<tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
             "<p style='font-size:0.85em'>Mean activation over the units of each gate (0 closed, 1 open) "
-            "while the model reads each token.</p>")
+            f"while the model reads each token; colour from {low:.2f} (light) to {high:.2f} (dark).</p>")
 
 
 def build(manifests: dict[str, dict]) -> None:
