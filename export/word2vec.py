@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import torch
@@ -44,13 +45,11 @@ def build_vocab(sentences, min_count: int = 5) -> Vocab:
 
 def encode(sentences, vocab: Vocab) -> tuple[np.ndarray, np.ndarray]:
     """The corpus as word ids (unknown words dropped, as gensim does) and the sentence of each."""
-    index = vocab.index
-    ids, sentence_of = [], []
-    for n, sentence in enumerate(sentences):
-        known = [index[w] for w in sentence if w in index]
-        ids.append(np.array(known, dtype=np.int32))
-        sentence_of.append(np.full(len(known), n, dtype=np.int32))
-    return np.concatenate(ids), np.concatenate(sentence_of)
+    ids = [np.fromiter(map(vocab.index.get, s, repeat(-1)), dtype=np.int32, count=len(s))
+           for s in sentences]
+    sentence_of = np.repeat(np.arange(len(ids), dtype=np.int32), [len(s) for s in ids])
+    ids = np.concatenate(ids)
+    return ids[ids >= 0], sentence_of[ids >= 0]
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
