@@ -2,11 +2,12 @@
 hierarchical softmax, as in the original C code and gensim.
 
 The sequential algorithm updates the vectors after every (input, target) pair. Python cannot loop
-over pairs, so each worker thread turns a slice of the corpus into arrays of pairs at once (numpy,
-one pass per window offset) and applies plain SGD to small batches of them: gradients are written
-out by hand and summed into the rows with `index_add_`, without locks between the threads
-(Hogwild, as in word2vec.c). Batches stay small (a few hundred pairs) so that the result stays
-close to the sequential algorithm and the working set stays in cache.
+over pairs, so each worker thread turns a slice of the corpus into arrays of pairs at once (numpy:
+subsampling as one mask, every window offset as a column of one matrix) and applies plain SGD to
+small batches of them: gradients are written out by hand and summed into the rows with
+`index_add_`, without locks between the threads (Hogwild, as in word2vec.c). Batches stay small
+(a few hundred pairs) so that the result stays close to the sequential algorithm and the working
+set stays in cache; torch.compile fuses each step into a few C++ loops.
 """
 import threading
 from collections import Counter
