@@ -4,8 +4,10 @@ model.onnx: tokens (seq, batch) and the recurrent state in, logits and the new s
 generator feeds one new token and the carried state per step. Exported with the legacy exporter
 and dynamic_axes (the dynamo exporter can silently fix RNN axes). gates.onnx (GRU and LSTM):
 the mean gate activations per layer and token, from each layer's inputs and previous states,
-which serving collects by stepping model.onnx. Both are quantized to int8 (dynamic quantization)
-when that moves the test perplexity by less than 1%, then measured and described in manifest.json.
+which serving collects by stepping model.onnx (its `embedded` output is layer 1's input).
+Both are quantized to int8 (dynamic quantization; GRU and RNN weights, which have no int8 kernel,
+are stored as fp16) when that moves the test perplexity by less than 1%, then measured with
+onnxruntime on the full test set and described in manifest.json.
 """
 import argparse
 import json
