@@ -16,6 +16,9 @@ from tokenization.ptb import ptb_tokens
 TASK = "language-model"
 MAX_NEW_TOKENS = 200
 MAX_TOPN = 50
+# per request: a run holds the logits of every position at once (10k floats each; 100,000
+# characters of "a a a" made 50,000 tokens and 14 GB in /perplexity)
+MAX_TOKENS = 1000
 STRATEGIES = ("greedy", "sample")
 
 
@@ -37,7 +40,8 @@ def pick(logits: np.ndarray, rng: np.random.Generator | None, temperature: float
     return int(order[rng.choice(len(order), p=p / p.sum())])
 
 
-def check_sampling(max_new_tokens: int, strategy: str, temperature: float, top_k: int, top_p: float) -> None:
+def check_sampling(max_new_tokens: int, strategy: str, temperature: float, top_k: int, top_p: float,
+                   seed: int = 0) -> None:
     if not 1 <= max_new_tokens <= MAX_NEW_TOKENS:
         raise ValueError(f"max_new_tokens must be between 1 and {MAX_NEW_TOKENS} (got {max_new_tokens}).")
     if strategy not in STRATEGIES:
@@ -50,6 +54,8 @@ def check_sampling(max_new_tokens: int, strategy: str, temperature: float, top_k
             raise ValueError(f"top_k must be 0 (no limit) or a positive number of words (got {top_k}).")
         if not 0 < top_p <= 1:
             raise ValueError(f"top_p must be in (0, 1] (got {top_p}).")
+        if seed < 0:
+            raise ValueError(f"seed must be 0 or a positive whole number (got {seed}).")
 
 
 class LanguageModel:
@@ -69,6 +75,9 @@ class LanguageModel:
     def encode(self, text: str) -> tuple[list[int], list[str]]:
         """Token ids of the text (unknown words as <unk>) and the unknown words themselves."""
         tokens = ptb_tokens(text, self.index)
+        if len(tokens) > MAX_TOKENS:
+            raise ValueError(f"Text too long: {len(tokens):,} words and punctuation marks "
+                             f"(the limit is {MAX_TOKENS:,}).")
         return [self.index.get(t, self.unk) for t in tokens], [t for t in tokens if t not in self.index]
 
     def initial_state(self) -> dict[str, np.ndarray]:
@@ -113,7 +122,7 @@ class LanguageModel:
                  temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
                  seed: int = 0) -> Iterator[str]:
         """Yield new PTB tokens one at a time; <unk> is never chosen."""
-        check_sampling(max_new_tokens, strategy, temperature, top_k, top_p)
+        check_sampling(max_new_tokens, strategy, temperature, top_k, top_p, seed)
         rng = np.random.default_rng(seed) if strategy == "sample" else None
         out, state = self.run(self.prompt_ids(prompt), self.initial_state())
         logits = out["logits"][-1, 0]
