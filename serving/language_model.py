@@ -93,7 +93,7 @@ class LanguageModel:
         ids, unknown = self.encode(prompt)
         if ids and len(unknown) == len(ids):
             raise ValueError(f"None of the prompt's words is in the {len(self.vocab):,}-word Penn "
-                             f"Treebank vocabulary ({', '.join(unknown[:10])}); try everyday "
+                             f"Treebank vocabulary ({', '.join(w[:30] for w in unknown[:10])}); try everyday "
                              "business-news English.")
         return [self.eos] + ids
 

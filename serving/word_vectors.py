@@ -79,13 +79,14 @@ def check_query(model, positive: list[str], negative: list[str], topn: int) -> N
         raise QueryError("Enter at least one positive word (letters a-z; digits are spelled out).")
     seen = set()
     for word in positive + negative:
+        shown = word if len(word) <= 40 else word[:40] + "..."  # a 100,000-letter "word" stays out of the message
         if word in seen:
-            raise QueryError(f"'{word}' is given more than once; use each word once.")
+            raise QueryError(f"'{shown}' is given more than once; use each word once.")
         seen.add(word)
         if word not in model.index:
             close = suggest(model.vocabulary, word)
             hint = f" Close words that are known: {', '.join(close)}." if close else ""
-            raise QueryError(f"'{word}' is not in the vocabulary of {model.name} "
+            raise QueryError(f"'{shown}' is not in the vocabulary of {model.name} "
                              f"({len(model.vocabulary):,} most frequent words).{hint}")
 
 
