@@ -14,7 +14,7 @@ os.environ.setdefault("GRADIO_CACHE_MODE", "lazy")
 import gradio as gr  # noqa: E402
 
 from serving import generate_tab, sentiment_tab, word_vectors_tab  # noqa: E402
-from serving.api_types import check_api_types  # noqa: E402
+from serving.guards import guard  # noqa: E402
 from serving.hub import load_from_hub  # noqa: E402
 from serving.weights import DEFAULT_WEIGHTS_DIR, WeightsError, load_all  # noqa: E402
 
@@ -58,7 +58,7 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
             return text
 
         gr.api(echo, api_name="echo", api_visibility="undocumented")
-    check_api_types(demo)
+    guard(demo)
     return demo
 
 

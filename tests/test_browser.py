@@ -1,0 +1,132 @@
+"""The app in headless Chromium (Debian's package, driven by playwright; flags from DESIGN.md):
+in each tab an example and a typed input, the result checked on the page against what the API
+answers for the same input, and a screenshot per tab in results/screenshots/ for review. Typed
+HTML must show as text: no script runs, no element appears."""
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = ROOT / "results" / "screenshots"
+WAIT = 30_000  # ms for an answer to show
+MORE_THAN_FIVE_WORDS = re.compile(r"^(\S+\s+){5,}\S")
+ATTACK = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} missing: apt-get install chromium (.ci/run does)")
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh page on the app, recording any JavaScript dialog (there must be none)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(app_url)
+    page.wait_for_load_state("networkidle")  # the Svelte app has mounted and wired its events
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def served(client):
+    return {m["task"] for m in client.predict(api_name="/models")}
+
+
+def open_tab(page, name, task, served):
+    if task not in served:
+        pytest.skip(f"no {task} model in the weights folder")
+    page.get_by_role("tab", name=name).click()
+
+
+def textbox(page, label):
+    """By its label (a textbox's accessible name goes on with its info line)."""
+    return page.get_by_role("textbox", name=re.compile("^" + re.escape(label)))
+
+
+def shows(page, text):
+    playwright.expect(page.get_by_text(text, exact=True).first).to_be_visible(timeout=WAIT)
+
+
+def assert_not_rendered_as_html(page):
+    assert not page.dialogs, f"a script ran: {page.dialogs}"
+    assert page.locator("img[src='x']").count() == 0, "typed <img> became an element"
+
+
+def screenshot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+def test_word_vectors_tab(page, client, served):
+    open_tab(page, "Word vectors", "word-vectors", served)
+    page.get_by_text("paris, germany", exact=True).click()
+    playwright.expect(textbox(page, "Positive words")).to_have_value("paris, germany")
+    page.get_by_role("button", name="Ask").click()
+    shows(page, client.predict("paris, germany", "france", 10, api_name="/analogy")[0]["word"])
+
+    textbox(page, "Positive words").fill("king")
+    textbox(page, "Negative words").fill("")
+    page.get_by_role("button", name="Ask").click()
+    shows(page, client.predict("king", 10, api_name="/neighbors")[0]["word"])
+    screenshot(page, "word-vectors")
+
+    textbox(page, "Positive words").fill(ATTACK)
+    page.get_by_role("button", name="Ask").click()
+    page.wait_for_load_state("networkidle")  # an answer or a message naming the unknown words
+    assert_not_rendered_as_html(page)
+
+
+def test_generate_tab(page, client, served):
+    open_tab(page, "Generate", "language-model", served)
+    output = textbox(page, "Text (Penn Treebank style: lower case, N for any number)")
+    page.get_by_text("stock prices fell sharply after", exact=True).click()
+    playwright.expect(textbox(page, "Prompt")).to_have_value("stock prices fell sharply after")
+    page.get_by_role("button", name="Generate").click()
+    playwright.expect(output).to_have_value(MORE_THAN_FIVE_WORDS, timeout=WAIT)  # the prompt and its continuation
+
+    first_text = output.input_value()
+    text = "The company said its profit rose in the third quarter."
+    field = textbox(page, "Your text: perplexity under each model")
+    field.fill(text)
+    page.get_by_role("button", name="Perplexity").click()
+    shows(page, f'{round(client.predict(text, api_name="/perplexity")["perplexity"], 1):g}')  # 20.0 shows as 20
+
+    textbox(page, "Prompt").fill(f"the company {ATTACK}")
+    page.get_by_role("button", name="Generate").click()
+    playwright.expect(output).not_to_have_value(first_text, timeout=WAIT)
+    screenshot(page, "generate")
+    assert_not_rendered_as_html(page)
+
+
+def test_sentiment_tab(page, client, served):
+    open_tab(page, "Sentiment", "sentiment", served)
+    label = page.get_by_test_id("label-output-value")
+    example = "A dull, lifeless and far too long film."
+    page.get_by_text(example, exact=True).click()
+    playwright.expect(textbox(page, "Sentence")).to_have_value(example)
+    page.get_by_role("button", name="Classify").click()
+    playwright.expect(label).to_have_text(client.predict(example, api_name="/classify")["label"], timeout=WAIT)
+
+    typed = f"{ATTACK} What a wonderful, moving film."
+    textbox(page, "Sentence").fill(typed)
+    page.get_by_role("button", name="Classify").click()
+    playwright.expect(label).to_have_text(client.predict(typed, api_name="/classify")["label"], timeout=WAIT)
+    shows(page, "wonderful")  # the evidence shows the typed words, the tags as plain text
+    screenshot(page, "sentiment")
+    assert_not_rendered_as_html(page)
