@@ -4,14 +4,14 @@ or a bounded, well-formed answer within TIMEOUT, never a stack trace, and the se
 
 Runs on whatever models weights/ (or WEIGHTS_DIR) holds: an endpoint whose tab has no model is
 not registered, and its cases skip."""
-import json
 import math
-import time
 
 import httpx
 import pytest
 from gradio_client.exceptions import AppError
 from gradio_client.utils import construct_args
+
+from export.loadtest import call, events
 
 pytestmark = pytest.mark.slow
 
@@ -95,25 +95,10 @@ def via_http(app_url, parameters, api, args, kwargs):
 
 
 def via_http_data(app_url, api, data):
-    posted = httpx.post(f"{app_url}gradio_api/call{api}", json={"data": data}, timeout=TIMEOUT)
-    assert posted.status_code == 200, f"POST {api}: {posted.status_code} {posted.text[:300]}"
-    return read_events(f"{app_url}gradio_api/call{api}/{posted.json()['event_id']}")
-
-
-def read_events(url):
-    deadline = time.monotonic() + TIMEOUT
-    event = None
-    with httpx.stream("GET", url, timeout=TIMEOUT) as response:
-        for line in response.iter_lines():
-            assert time.monotonic() < deadline, f"no answer from {url} within {TIMEOUT} s"
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:") and event in ("complete", "error"):
-                data = json.loads(line.split(":", 1)[1])
-                if event == "complete":
-                    return "ok", data[0]
-                return "error", data.get("error") if isinstance(data, dict) else data
-    raise AssertionError(f"{url}: the stream ended without a result (last event {event!r})")
+    with httpx.Client() as http:
+        kind, value = call(http, app_url, api, data, TIMEOUT)
+    assert kind != "refused", f"POST {api}: {value}"
+    return kind, value
 
 
 def check(api, outcome, must_mention=None):
@@ -183,7 +168,7 @@ def test_malformed_raw_requests_are_refused_plainly(app_url, endpoints):
     # too few arguments: Gradio refuses before the function runs (its message is generic: use /call/v2
     # with keyword arguments, or send every argument)
     assert via_http_data(app_url, api, [])[0] == "error"
-    assert read_events(f"{base}{api}/no-such-event")[0] == "error"
+    assert events(httpx.Client(), f"{base}{api}/no-such-event", TIMEOUT)[0] == "error"
 
 
 def test_the_server_still_serves_every_endpoint(client, endpoints):

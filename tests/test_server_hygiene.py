@@ -31,6 +31,13 @@ def test_no_file_outside_the_app_is_served(app_url, path):
 
 
 @pytest.mark.slow
+def test_no_route_skips_the_queue(app_url):
+    """/run/<api> would answer outside the queue, past its concurrency and size limits."""
+    response = httpx.post(app_url + "gradio_api/run/models", json={"data": []}, timeout=10)
+    assert response.status_code == 404 and "queue" in response.text
+
+
+@pytest.mark.slow
 def test_the_running_app_reports_no_analytics_and_no_share_link(app_url):
     config = httpx.get(app_url + "config", timeout=10).json()
     assert config["analytics_enabled"] is False
