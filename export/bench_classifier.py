@@ -31,7 +31,7 @@ def p50_ms(fn, runs: int, warmup: int = 20) -> float:
 
 
 def bench(folder: str | Path, checkpoint: str | None = None, tokens: int = 50,
-          runs: int = 500) -> dict:
+          runs: int = 500, batch: int = 1) -> dict:
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text())
     hp = manifest["hyperparameters"]
@@ -47,7 +47,7 @@ def bench(folder: str | Path, checkpoint: str | None = None, tokens: int = 50,
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(folder / "model.onnx"), options,
                                    providers=["CPUExecutionProvider"])
-    ids = np.random.default_rng(0).integers(2, vocab_size, (1, tokens))
+    ids = np.random.default_rng(0).integers(2, vocab_size, (batch, tokens))
     ids_t = torch.from_numpy(ids)
 
     def eager(module):
@@ -55,7 +55,7 @@ def bench(folder: str | Path, checkpoint: str | None = None, tokens: int = 50,
             with torch.inference_mode():
                 module(ids_t)
         return run
-    return {"tokens": tokens, "runs": runs,
+    return {"tokens": tokens, "batch": batch, "runs": runs,
             "onnxruntime_p50_ms": p50_ms(lambda: session.run(None, {"ids": ids}), runs),
             "torch_eager_p50_ms": p50_ms(eager(explained), runs),
             "torch_eager_logits_only_p50_ms": p50_ms(eager(explained.model.eval()), runs),

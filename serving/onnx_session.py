@@ -5,6 +5,8 @@ from pathlib import Path
 import onnxruntime as ort
 
 ONNX_THREADS = int(os.environ.get("ONNX_THREADS", "1"))
+# "1" lets idle pool threads spin, only to measure what that costs (export/bench_app.py)
+ONNX_SPINNING = os.environ.get("ONNX_SPINNING", "0")
 
 
 def make_session(model_path: str | Path, threads: int = ONNX_THREADS) -> ort.InferenceSession:
@@ -13,7 +15,7 @@ def make_session(model_path: str | Path, threads: int = ONNX_THREADS) -> ort.Inf
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", ONNX_SPINNING)
+    options.add_session_config_entry("session.inter_op.allow_spinning", ONNX_SPINNING)
     return ort.InferenceSession(str(model_path), sess_options=options,
                                 providers=["CPUExecutionProvider"])

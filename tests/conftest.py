@@ -29,8 +29,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(env_overrides: dict | None = None, timeout: float = 90.0):
-    """Start `python app.py` on a free loopback port; returns (process, url) once it answers."""
+def start_app(env_overrides: dict | None = None, timeout: float = 90.0, script: str = "app.py"):
+    """Start `python app.py` (or another Gradio script) on a free loopback port; returns
+    (process, url) once it answers."""
     import urllib.request
     port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
@@ -38,7 +39,7 @@ def start_app(env_overrides: dict | None = None, timeout: float = 90.0):
     # a file, not a pipe: nobody reads a pipe while the app runs, and once its 64 KiB fill up
     # (Gradio logs every gr.Error with a traceback) the server blocks on its next write
     log = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, script], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout
@@ -50,7 +51,7 @@ def start_app(env_overrides: dict | None = None, timeout: float = 90.0):
             urllib.request.urlopen(url, timeout=2)
             return proc, url
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.1)
     proc.kill()
     raise RuntimeError(f"app did not answer on {url} within {timeout} s")
 
