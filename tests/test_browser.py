@@ -60,7 +60,7 @@ def textbox(page, label):
 
 
 def shows(page, text):
-    playwright.expect(page.get_by_text(text, exact=True).first).to_be_visible(timeout=WAIT)
+    playwright.expect(page.get_by_text(text, exact=True).filter(visible=True).first).to_be_visible(timeout=WAIT)
 
 
 def assert_not_rendered_as_html(page):
