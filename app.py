@@ -65,8 +65,9 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
 def main() -> None:
     demo = build_app(load_models())
     # every request through the queue (api_open=False closes /run/<api>, which skipped it), at most
-    # 64 waiting: beyond that a client is told at once that the queue is full
-    demo.queue(default_concurrency_limit=4, max_size=64, api_open=False)
+    # 32 waiting (32 clients each waiting for its answer fit; beyond that a client is told at once
+    # that the queue is full: 64 let the last of a burst of the slowest requests wait 33 s)
+    demo.queue(default_concurrency_limit=4, max_size=32, api_open=False)
     local_or_space = "0.0.0.0" if "SPACE_ID" in os.environ else "127.0.0.1"
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", local_or_space))
 
