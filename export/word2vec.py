@@ -3,11 +3,11 @@ hierarchical softmax, as in the original C code and gensim.
 
 The sequential algorithm updates the vectors after every (input, target) pair. Python cannot loop
 over pairs, so each worker thread turns a slice of the corpus into arrays of pairs at once (numpy:
-subsampling as one mask, every window offset as a column of one matrix) and applies plain SGD to
-small batches of them: gradients are written out by hand and summed into the rows with
-`index_add_`, without locks between the threads (Hogwild, as in word2vec.c). Batches stay small
-(a few hundred pairs) so that the result stays close to the sequential algorithm and the working
-set stays in cache; torch.compile fuses each step into a few C++ loops.
+subsampling as one mask, every window offset as a column of one matrix), shuffles them within the
+slice and applies plain SGD to small batches: gradients are written out by hand and summed into
+the rows with `index_add_`, without locks between the threads (Hogwild, as in word2vec.c).
+Batches stay small (a few hundred pairs) so that the result stays close to the sequential
+algorithm and the working set stays in cache; torch.compile fuses each step into a few C++ loops.
 """
 import threading
 from collections import Counter
@@ -183,9 +183,13 @@ def chunk_batches(ids, sentence_of, keep_prob, settings, noise, hs_tree, rng):
         label[:, 0] = 1
         mask = np.ones(target.shape, dtype=np.float32)
         mask[:, 1:] = negatives != centre[:, None]   # word2vec.c skips a negative equal to the word
+    # Shuffled across the slice: in corpus order a run of one repeated word (tables, lists) put the
+    # same row up to 428 times in one batch of 512, and that summed step, which the sequential
+    # algorithm would take one update at a time, blew the vectors up; shuffled, it is ~10.
+    order = rng.permutation(len(centre))
     pad = -len(centre) % settings.batch
     arrays = [context, context_mask, target, label, mask]
-    arrays = [np.concatenate([a, np.zeros((pad,) + a.shape[1:], dtype=a.dtype)]) for a in arrays]
+    arrays = [np.concatenate([a[order], np.zeros((pad,) + a.shape[1:], dtype=a.dtype)]) for a in arrays]
     return [torch.from_numpy(a) for a in arrays]
 
 
