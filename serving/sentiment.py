@@ -1,11 +1,12 @@
 """Sentence sentiment with an exported classifier (Kim CNN or BiLSTM): label, calibrated
 probabilities, and the words that drove the decision.
 
-The graph returns, for every pooled feature, the position that won max-over-time pooling and the
-feature's contribution to each class logit. A feature's evidence is its contribution to the
-chosen class minus its mean contribution over classes (for two classes: half its push on the
-margin), laid on the window of tokens it saw: `width` tokens starting `pad` positions before the
-winning position, `pad` being the zero padding the model adds on both sides.
+The graph returns, for every pooled feature, the position that won max-over-time pooling, the
+feature's contribution to each class logit, and each window token's share in the feature's value.
+A feature's push is its contribution to the chosen class minus its mean contribution over classes
+(for two classes: half its push on the margin), split over the window it saw by those shares:
+`width` tokens starting `pad` positions before the winning position, `pad` being the zero padding
+the model adds on both sides.
 """
 from pathlib import Path
 
