@@ -291,7 +291,8 @@ def evaluate_and_write(args, model, vocab: list[str], info: dict, splits, device
         results = json.loads(Path(args.results).read_text())
         cv = results.get(f"{args.name}/mr-cv")
         if cv:
-            metrics |= {"mr_cv_accuracy": cv["accuracy"], "mr_cv_command": cv["command"]}
+            metrics |= {"mr_cv_accuracy": cv["accuracy"], "mr_cv_folds": len(cv["folds"]),
+                        "mr_cv_folds_total": cv["folds_total"], "mr_cv_command": cv["command"]}
         write_folder(Path(args.out), explained.cpu(), vocab, info, metrics, comparison=results,
                      data_files=[Path(args.data_dir) / f for f in SST2_FILES.values()],
                      max_tokens=args.max_tokens)

@@ -9,7 +9,8 @@ EXAMPLES = ["The movie was wonderful.", "A dull, lifeless and far too long film.
             "Les acteurs sont excellents 😀", "Ugh"]
 ROW_LABELS = {"cnn-rand": "CNN-rand", "cnn-static": "CNN-static",
               "cnn-non-static": "CNN-non-static", "cnn-non-static-xv": "CNN-non-static, +20k words",
-              "cnn-multichannel": "CNN-multichannel", "bilstm": "BiLSTM",
+              "cnn-multichannel": "CNN-multichannel",
+              "cnn-multichannel-xv": "CNN-multichannel, +20k words", "bilstm": "BiLSTM",
               "tfidf-lr": "TF-IDF + logistic regression"}
 HOW_A_CNN_READS = (
     "**How the CNN reads a sentence.** Each word becomes a 300-d vector. 300 filters slide over "
@@ -44,11 +45,15 @@ def describe(m: dict) -> str:
     t, metrics = m["training"], m["metrics"]
     vectors = (f"initialised with {t['vectors']} ({t['vocab_with_vectors']} of its words)"
                if t.get("vectors") else "with randomly initialised word vectors")
-    cv = (f", MR 10-fold CV {100 * metrics['mr_cv_accuracy']:.1f}%"
+    restarts = (f" of the best of {t['restarts']} restarts" if t.get("restarts", 1) > 1 else "")
+    done, total = metrics.get("mr_cv_folds"), metrics.get("mr_cv_folds_total", 10)
+    cv = (f", MR {total}-fold CV {100 * metrics['mr_cv_accuracy']:.1f}%"
+          + (f" (mean of the {done} folds that ran)" if done and done < total else "")
           if "mr_cv_accuracy" in metrics else "")
     return (f"**{m['name']}** — {m['architecture']}. {m.get('description', '')} Trained on SST-2 "
             f"{vectors}, {t['optimizer']}, up to {t['epochs']} epochs, keeping epoch "
-            f"{t['best_epoch']} (best dev accuracy), in {t['seconds']} s on {t['machine']}. "
+            f"{t['best_epoch']}{restarts} (best dev accuracy), in {t['seconds']} s on "
+            f"{t['machine']}. "
             f"SST-2 test accuracy {100 * metrics['sst2_test_accuracy']:.1f}%{cv}; probabilities "
             f"calibrated on dev (temperature {metrics['temperature']:.2f}).")
 
