@@ -31,9 +31,9 @@ def cap_vocabulary(kv: KeyedVectors, max_vocab: int) -> KeyedVectors:
     return capped
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default="t8+more")
+def add_word2vec_arguments(parser: argparse.ArgumentParser) -> None:
+    """The settings ours and gensim share, with the same names and defaults in both commands."""
+    parser.add_argument("--corpus", default="t8+more", help="t8 or t8+more")
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
     parser.add_argument("--sg", type=int, default=1)
     parser.add_argument("--hs", type=int, default=0)
@@ -43,9 +43,14 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=1e-4)
     parser.add_argument("--min-count", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--max-vocab", type=int, default=40000)
+    parser.add_argument("--max-vocab", type=int, default=40000, help="most frequent words shipped")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_word2vec_arguments(parser)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="weights/gensim-word2vec")
     args = parser.parse_args()
 

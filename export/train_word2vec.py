@@ -1,7 +1,7 @@
 """Train our word2vec (export/word2vec.py), measure it as shipped and write its weights folder.
 
     python -m export.train_word2vec --corpus t8+more --sg 1 --hs 0 --negative 5 --dim 300 \
-        --epochs 5 --max-vocab 50000 --out weights/word2vec [--with-gensim]
+        --epochs 5 --max-vocab 40000 --out weights/word2vec [--with-gensim]
 """
 import argparse
 import json
@@ -17,7 +17,8 @@ from export import word2vec
 from export.analogy_onnx import unit_rows, write_word_vectors_folder
 from export.manifest import training_data
 from export.vectors_eval import evaluate
-from export.wiki_corpus import DEFAULT_DATA_DIR, WikiSentences, corpus_files
+from export.train_gensim import add_word2vec_arguments
+from export.wiki_corpus import WikiSentences, corpus_files
 
 
 def train_ours(sentences, min_count=5, **settings) -> tuple[word2vec.Vocab, np.ndarray, float]:
@@ -53,21 +54,10 @@ def gensim_up_to_date(folder: Path, corpus: str, hyper: dict, max_vocab: int) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default="t8+more", help="t8 or t8+more")
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
-    parser.add_argument("--sg", type=int, default=1)
-    parser.add_argument("--hs", type=int, default=0)
-    parser.add_argument("--negative", type=int, default=5)
-    parser.add_argument("--dim", type=int, default=300)
-    parser.add_argument("--window", type=int, default=5)
-    parser.add_argument("--sample", type=float, default=1e-4)
-    parser.add_argument("--min-count", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=5)
+    add_word2vec_arguments(parser)
     parser.add_argument("--alpha", type=float, default=None, help="default 0.025 skip-gram, 0.05 CBOW")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=512)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--max-vocab", type=int, default=50000, help="most frequent words shipped")
     parser.add_argument("--out", default="weights/word2vec")
     parser.add_argument("--gensim-out", default="weights/gensim-word2vec")
     parser.add_argument("--with-gensim", action="store_true",
