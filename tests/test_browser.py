@@ -110,6 +110,7 @@ def test_generate_tab(page, client, served):
     textbox(page, "Prompt").fill(f"the company {ATTACK}")
     page.get_by_role("button", name="Generate").click()
     playwright.expect(output).not_to_have_value(first_text, timeout=WAIT)
+    page.wait_for_load_state("networkidle")  # the stream has ended
     screenshot(page, "generate")
     assert_not_rendered_as_html(page)
 
