@@ -30,7 +30,7 @@ from gradio_client import Client
 from onnx import numpy_helper
 
 from export import bench_classifier, bench_word_vectors, loadtest
-from export.bench_lm import median_ms
+from export.timing import median_ms
 from export.export_lm import export_step
 from export.lm_model import LanguageModel
 from serving.onnx_session import make_session

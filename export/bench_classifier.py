@@ -8,7 +8,6 @@ graphs does not depend on the weight values).
 """
 import argparse
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,17 +16,7 @@ import torch
 
 from export.classifier_model import Explained, build_model
 from export.train_classifier import RESULTS, load_checkpoint, record
-
-
-def p50_ms(fn, runs: int, warmup: int = 20) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
+from export.timing import median_ms
 
 
 def bench(folder: str | Path, checkpoint: str | None = None, tokens: int = 50,
@@ -56,9 +45,9 @@ def bench(folder: str | Path, checkpoint: str | None = None, tokens: int = 50,
                 module(ids_t)
         return run
     return {"tokens": tokens, "batch": batch, "runs": runs,
-            "onnxruntime_p50_ms": p50_ms(lambda: session.run(None, {"ids": ids}), runs),
-            "torch_eager_p50_ms": p50_ms(eager(explained), runs),
-            "torch_eager_logits_only_p50_ms": p50_ms(eager(explained.model.eval()), runs),
+            "onnxruntime_p50_ms": median_ms(lambda: session.run(None, {"ids": ids}), runs),
+            "torch_eager_p50_ms": median_ms(eager(explained), runs),
+            "torch_eager_logits_only_p50_ms": median_ms(eager(explained.model.eval()), runs),
             "onnxruntime": ort.__version__, "torch": torch.__version__}
 
 

@@ -16,17 +16,7 @@ import torch
 
 from export.evaluate_lm import session
 from export.export_lm import export_step, load_run
-
-
-def median_ms(step, repeats: int, warmup: int = 20) -> float:
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
+from export.timing import median_ms
 
 
 def onnx_step(path: Path, threads: int):

@@ -6,11 +6,13 @@ Both models answer the same queries in alternation, so machine noise hits them a
 medians and the ratio as JSON.
 """
 import argparse
+import itertools
 import json
+import os
 import platform
 import statistics
-import time
 
+from export.timing import median_ms
 from serving.weights import DEFAULT_WEIGHTS_DIR, load_all
 from serving.word_vectors import answer, load_word_vectors
 
@@ -18,14 +20,13 @@ QUERIES = [(["king", "woman"], ["man"]), (["paris", "germany"], ["france"]),
            (["computer"], []), (["walking", "swam"], ["walked"])]
 
 
-def p50_ms(model, repeats: int, method: str) -> float:
-    times = []
-    for i in range(repeats):
-        pos, neg = QUERIES[i % len(QUERIES)]
-        start = time.perf_counter()
+def query_ms(model, repeats: int, method: str) -> float:
+    queries = itertools.cycle(QUERIES)
+
+    def one_query():
+        pos, neg = next(queries)
         answer(model, pos, neg, 10, method)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return median_ms(one_query, repeats, warmup=0)
 
 
 def main() -> None:
@@ -34,15 +35,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()
     models = {n: load_word_vectors(m) for n, m in load_all(args.weights).items() if m["task"] == "word-vectors"}
-    results = {"machine": f"{platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores",
+    results = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
                "repeats": args.repeats, "p50_ms": {}}
     for method in ("3CosAdd", "3CosMul"):
         for name, model in models.items():
-            p50_ms(model, 20, method)  # warm-up
+            query_ms(model, 20, method)  # warm-up
         rounds = {name: [] for name in models}
         for _ in range(5):  # interleave the models so noise hits them alike
             for name, model in models.items():
-                rounds[name].append(p50_ms(model, args.repeats // 5, method))
+                rounds[name].append(query_ms(model, args.repeats // 5, method))
         results["p50_ms"][method] = {name: round(statistics.median(r), 3) for name, r in rounds.items()}
     print(json.dumps(results, indent=2))
 
