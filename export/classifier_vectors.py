@@ -20,11 +20,8 @@ def read_vectors(path: str | Path) -> tuple[list[str], np.ndarray]:
     """(words, [len(words), dim] matrix) in the file's row order."""
     path = Path(path)
     if path.suffix == ".onnx":
-        import onnx
-        from onnx import numpy_helper
-        graph = onnx.load(str(path)).graph
-        matrix = next(numpy_helper.to_array(t) for t in graph.initializer if t.name == "embeddings")
-        return (path.parent / "vocab.txt").read_text(encoding="utf-8").splitlines(), matrix
+        from export.analogy_onnx import stored_embeddings
+        return (path.parent / "vocab.txt").read_text(encoding="utf-8").splitlines(), stored_embeddings(path)
     if path.suffix == ".safetensors":
         from safetensors import safe_open
         with safe_open(str(path), framework="np") as f:

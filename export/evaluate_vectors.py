@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-import onnx
 from gensim.models import KeyedVectors
-from onnx import numpy_helper
 
+from export.analogy_onnx import stored_embeddings
 from export.vectors_eval import evaluate
 
 
@@ -20,8 +19,7 @@ def load_folder_vectors(folder: str | Path) -> KeyedVectors:
     manifest = json.loads((folder / "manifest.json").read_text())
     if manifest["format"] == "word2vec-binary":
         return KeyedVectors.load_word2vec_format(str(folder / "vectors.bin"), binary=True)
-    graph = onnx.load(folder / "model.onnx").graph
-    embeddings = next(numpy_helper.to_array(t) for t in graph.initializer if t.name == "embeddings")
+    embeddings = stored_embeddings(folder / "model.onnx")
     words = (folder / manifest["vocabulary"]["file"]).read_text(encoding="utf-8").split()
     kv = KeyedVectors(embeddings.shape[1], count=0)
     kv.add_vectors(words, embeddings.astype(np.float32))

@@ -43,6 +43,20 @@ def test_graph_top_k_equals_gensim_on_random_vectors(tmp_path):
             np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=2e-5)
 
 
+
+def test_rewriting_a_folder_keeps_its_vectors_answers_and_valid_checksums(tmp_path):
+    from export.analogy_onnx import rewrite_folder, stored_embeddings, write_word_vectors_folder
+    from serving.weights import load_manifest
+    words = [f"w{i}" for i in range(500)]
+    vectors = np.random.default_rng(1).standard_normal((500, 20)).astype(np.float32)
+    folder = tmp_path / "vectors"
+    write_word_vectors_folder(folder, words, vectors, {"name": "random", "task": "word-vectors"})
+    before = stored_embeddings(folder / "model.onnx")
+    want = OnnxWordVectors(load_manifest(folder)).query(["w1", "w2"], ["w3"], 10, "3CosMul")
+    rewrite_folder(folder)
+    assert np.array_equal(stored_embeddings(folder / "model.onnx"), before)
+    assert OnnxWordVectors(load_manifest(folder)).query(["w1", "w2"], ["w3"], 10, "3CosMul") == want
+
 def test_shipped_graph_top_k_equals_gensim_most_similar(ours):
     model = load_word_vectors(ours)
     kv = load_folder_vectors(ours["folder"])
