@@ -1,8 +1,15 @@
 """One generation step at batch 1, onnxruntime (shipped and fp32 graphs) beside torch eager, and
-greedy tokens/s in-process: `python -m export.bench_lm weights/lm-lstm --run checkpoints/lm-lstm`.
+greedy tokens/s of the app's own generation loop, in-process:
+
+    python -m export.bench_lm weights/lm-lstm
 
 A step is what generation does per token: one token and the carried state in, logits and the new
-state out. Single-threaded by default, as the app runs its sessions.
+state out. Torch eager runs the LanguageModel rebuilt from the shipped model.onnx (int8 and fp16
+weights widened to float32: export/lm_from_onnx.py), and the fp32 graph is that model exported
+again. Both sides get one thread, as the app runs its sessions. Greedy tokens/s times
+serving.language_model.LanguageModel.generate (prompt included, 200 tokens a call, the most a
+request may ask for), per wall second and per CPU second of this process (what it gets from a
+core of its own where other jobs share the machine).
 """
 import argparse
 import json
@@ -15,8 +22,13 @@ import numpy as np
 import torch
 
 from export.evaluate_lm import session
-from export.export_lm import export_step, load_run
+from export.export_lm import export_step
+from export.lm_from_onnx import load_torch_model
 from export.timing import median_ms
+from serving.language_model import MAX_NEW_TOKENS, LanguageModel
+from serving.weights import load_manifest
+
+PROMPT = "the company said it expects"
 
 
 def onnx_step(path: Path, threads: int):
@@ -26,27 +38,23 @@ def onnx_step(path: Path, threads: int):
     return s, feeds
 
 
-def greedy_tokens_per_s(path: Path, threads: int, tokens: int) -> tuple[float, float]:
-    """Greedy decoding as serving does it: argmax, then feed that token and the state back.
-    Tokens per wall second, and per CPU second of this process (what it gets from a core of
-    its own, where other jobs share the machine)."""
-    s, feeds = onnx_step(path, threads)
-    outputs = [o.name for o in s.get_outputs()]
+def greedy_tokens_per_s(folder: Path, tokens: int) -> tuple[float, float]:
+    """Tokens per wall second and per CPU second of greedy generation as the app serves it."""
+    lm = LanguageModel(load_manifest(folder))
+    list(lm.generate(PROMPT, MAX_NEW_TOKENS))  # warm-up
+    calls = max(1, tokens // MAX_NEW_TOKENS)
     wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(tokens):
-        out = dict(zip(outputs, s.run(None, feeds)))
-        feeds = {n: out[f"{n}_out"] for n in feeds if n != "tokens"} | {
-            "tokens": np.array([[int(np.argmax(out["logits"][-1, 0]))]], np.int64)}
-    return tokens / (time.perf_counter() - wall), tokens / (time.process_time() - cpu)
+    made = sum(len(list(lm.generate(PROMPT, MAX_NEW_TOKENS))) for _ in range(calls))
+    return made / (time.perf_counter() - wall), made / (time.process_time() - cpu)
 
 
-def bench(folder: Path, run: Path, threads: int = 1, repeats: int = 500, tokens: int = 2000) -> dict:
+def bench(folder: Path, threads: int = 1, repeats: int = 500, tokens: int = 4000) -> dict:
     torch.set_num_threads(threads)
-    model, _ = load_run(run)
+    model = load_torch_model(folder)
     token, state = torch.tensor([[1]]), model.initial_state(1)
 
     def eager():
-        with torch.no_grad():
+        with torch.inference_mode():
             model(token, state)
 
     result = {"model": folder.name, "threads": threads, "torch_eager_ms": median_ms(eager, repeats)}
@@ -56,8 +64,7 @@ def bench(folder: Path, run: Path, threads: int = 1, repeats: int = 500, tokens:
             s, feeds = onnx_step(path, threads)
             result[name] = median_ms(lambda: s.run(None, feeds), repeats)
     result["shipped_vs_eager"] = result["onnx_shipped_ms"] / result["torch_eager_ms"]
-    result["greedy_tokens_per_s"], result["greedy_tokens_per_cpu_s"] = greedy_tokens_per_s(
-        folder / "model.onnx", threads, tokens)
+    result["greedy_tokens_per_s"], result["greedy_tokens_per_cpu_s"] = greedy_tokens_per_s(folder, tokens)
     result["load_average"] = os.getloadavg()[0]
     return result
 
@@ -65,12 +72,11 @@ def bench(folder: Path, run: Path, threads: int = 1, repeats: int = 500, tokens:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("folder", help="weights folder, e.g. weights/lm-lstm")
-    p.add_argument("--run", required=True, help="its checkpoint prefix, for torch eager")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeats", type=int, default=500)
-    p.add_argument("--tokens", type=int, default=2000, help="greedy tokens to time")
+    p.add_argument("--tokens", type=int, default=4000, help="greedy tokens to time")
     args = p.parse_args()
-    result = bench(Path(args.folder), Path(args.run), args.threads, args.repeats, args.tokens)
+    result = bench(Path(args.folder), args.threads, args.repeats, args.tokens)
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
 
 

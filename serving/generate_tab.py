@@ -69,19 +69,22 @@ def build(manifests: dict[str, dict]) -> None:
         except ValueError as err:
             raise gr.Error(str(err)) from None
 
-    def stream(prompt, model, max_new_tokens, strategy, temperature, top_k, top_p, seed, show_prompt):
-        """Yields the text so far after each new token."""
+    def continuation(prompt, model, max_new_tokens, strategy, temperature, top_k, top_p, seed, show_prompt):
+        """Yields (the tokens shown so far: the prompt's when show_prompt, then the new ones;
+        whether they start a sentence) after each new token, one growing list."""
         lm = get(model)
-        prompt_tokens = [lm.vocab[i] for i in guarded(lm.prompt_ids, prompt)[1:]] if show_prompt else []
+        shown = [lm.vocab[i] for i in guarded(lm.prompt_ids, prompt)[1:]] if show_prompt else []
+        sentence_start = bool(shown) or not prompt.strip()
         tokens = guarded(lm.generate, prompt, int(max_new_tokens), strategy, float(temperature),
                          int(top_k), float(top_p), int(seed))
-        new = []
-        while True:
-            token = guarded(next, tokens, None)
-            if token is None:
-                return
-            new.append(token)
-            yield detokenize(prompt_tokens + new, sentence_start=bool(prompt_tokens) or not prompt.strip())
+        while (token := guarded(next, tokens, None)) is not None:
+            shown.append(token)
+            yield shown, sentence_start
+
+    def stream(*args):
+        """The UI's stream: the text so far after each new token."""
+        for shown, sentence_start in continuation(*args):
+            yield detokenize(shown, sentence_start)
 
     def generate(prompt: str, model: str = default, max_new_tokens: int = 50, strategy: str = "greedy",
                  temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0) -> str:
@@ -89,10 +92,11 @@ def build(manifests: dict[str, dict]) -> None:
         max_new_tokens (at most 200) words; strategy "greedy" or "sample" (temperature, top_k with
         0 = all words, top_p in (0, 1], seed for a reproducible sample). An empty prompt starts a
         new sentence."""
-        text = ""
-        for text in stream(prompt, model, max_new_tokens, strategy, temperature, top_k, top_p, seed, False):
-            pass
-        return text
+        shown, sentence_start = [], True
+        for shown, sentence_start in continuation(prompt, model, max_new_tokens, strategy, temperature,
+                                                  top_k, top_p, seed, False):
+            pass  # the text once at the end: detokenizing after every token cost a quarter of a step
+        return detokenize(shown, sentence_start)
 
     def next_word(prompt: str, model: str = default, topn: int = 10) -> list[dict]:
         """The topn most likely next words after the prompt, with their probabilities."""

@@ -5,10 +5,11 @@ Text is conditioned as the corpus was written: a sentence starts after `<eos>`, 
 is read as `<eos>` + its PTB tokens, and an empty prompt generates a fresh sentence. Generation
 runs the prompt once and then feeds one token and the carried state per step.
 """
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 
 from serving.onnx_session import make_session
 from tokenization.ptb import ptb_tokens
@@ -89,6 +90,32 @@ class LanguageModel:
             None, {"tokens": np.array(ids, np.int64)[:, None], **state})))
         return out, {n: out[f"{n}_out"] for n in state}
 
+    def stepper(self, state: dict) -> Callable[[int], np.ndarray]:
+        """step(token) -> the next logits, feeding one token and the carried state, for
+        generation: two sets of buffers, bound once, hold the state in turn (onnxruntime writes
+        the new state where the old one is not), so a token costs one run and no new arrays.
+        The logits returned are overwritten by the next step."""
+        token = np.zeros((1, 1), np.int64)
+        states = [{n: np.array(a) for n, a in state.items()}, self.initial_state()]
+        outputs = {o.name: np.empty([1 if isinstance(d, str) else d for d in o.shape], np.float32)
+                   for o in self.session.get_outputs() if o.name.removesuffix("_out") not in state}
+        bindings = []
+        for now, after in (states, states[::-1]):
+            binding = self.session.io_binding()
+            for name, array in {"tokens": token, **now}.items():
+                binding.bind_ortvalue_input(name, ort.OrtValue.ortvalue_from_numpy(array))
+            for name, array in (outputs | {f"{n}_out": a for n, a in after.items()}).items():
+                binding.bind_ortvalue_output(name, ort.OrtValue.ortvalue_from_numpy(array))
+            bindings.append(binding)
+        logits, turn = outputs["logits"][0, 0], [0]
+
+        def step(next_token: int) -> np.ndarray:
+            token[0, 0] = next_token
+            self.session.run_with_iobinding(bindings[turn[0]])
+            turn[0] ^= 1
+            return logits
+        return step
+
     def prompt_ids(self, prompt: str) -> list[int]:
         ids, unknown = self.encode(prompt)
         if ids and len(unknown) == len(ids):
@@ -125,13 +152,12 @@ class LanguageModel:
         check_sampling(max_new_tokens, strategy, temperature, top_k, top_p, seed)
         rng = np.random.default_rng(seed) if strategy == "sample" else None
         out, state = self.run(self.prompt_ids(prompt), self.initial_state())
-        logits = out["logits"][-1, 0]
+        logits, step = out["logits"][-1, 0], self.stepper(state)
         for _ in range(max_new_tokens):
             logits[self.unk] = -np.inf
             token = pick(logits, rng, temperature, top_k, top_p)
             yield self.vocab[token]
-            out, state = self.run([token], state)
-            logits = out["logits"][-1, 0]
+            logits = step(token)
 
     def gates(self, prompt: str) -> dict:
         """Mean gate activation per layer, gate and prompt token (each token's gates while the

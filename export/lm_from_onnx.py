@@ -1,0 +1,73 @@
+"""Rebuild the torch LanguageModel of a shipped weights/lm-* folder from its model.onnx, so that
+torch eager can be timed on the weights that ship (the training checkpoints stay on the machine
+that trained them). int8 weights are dequantized and fp16 ones widened to float32: the same
+values onnxruntime multiplies by, in torch's layout.
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+
+from export.lm_model import LanguageModel
+
+RECURRENT_OPS = ("LSTM", "DynamicQuantizeLSTM", "GRU", "RNN")
+# torch's gate blocks (lstm: i f g o, gru: r z n) taken from ONNX's (lstm: i o f c, gru: z r h)
+TORCH_ORDER = {"lstm": (0, 2, 3, 1), "gru": (1, 0, 2), "rnn": (0,)}
+
+
+def graph_values(model: onnx.ModelProto) -> dict[str, np.ndarray]:
+    """Every initializer by name, and the float32 value behind each Cast of one (fp16 storage)."""
+    values = {w.name: numpy_helper.to_array(w) for w in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type == "Cast" and node.input[0] in values:
+            values[node.output[0]] = values[node.input[0]].astype(np.float32)
+    return values
+
+
+def dequantized(values: dict, name: str, scale: str, zero_point: str) -> np.ndarray:
+    """int8 -> float32; a recurrent op's weights (directions, rows, columns) have one scale and
+    zero point per direction."""
+    q = values[name].astype(np.float32)
+    shape = (-1,) + (1,) * (q.ndim - 1)
+    return (q - values[zero_point].astype(np.float32).reshape(shape)) * values[scale].reshape(shape)
+
+
+def torch_blocks(weight: np.ndarray, cell: str) -> torch.Tensor:
+    """ONNX's gate blocks along the first axis, reordered as torch stacks them."""
+    blocks = np.split(weight, len(TORCH_ORDER[cell]))
+    return torch.from_numpy(np.concatenate([blocks[i] for i in TORCH_ORDER[cell]]).copy())
+
+
+def layer_weights(node: onnx.NodeProto, values: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(W, R, B) of one recurrent layer as the standard ONNX op takes them: W (directions,
+    gates*hidden, input), R (directions, gates*hidden, hidden), B (directions, 2*gates*hidden).
+    DynamicQuantizeLSTM stores W and R transposed, as int8 with a scale and zero point."""
+    if node.op_type == "DynamicQuantizeLSTM":
+        w = dequantized(values, node.input[1], node.input[8], node.input[9])
+        r = dequantized(values, node.input[2], node.input[10], node.input[11])
+        return w.transpose(0, 2, 1), r.transpose(0, 2, 1), values[node.input[3]]
+    return values[node.input[1]], values[node.input[2]], values[node.input[3]]
+
+
+def load_torch_model(folder: str | Path) -> LanguageModel:
+    """The eval-mode LanguageModel whose weights are those of folder/model.onnx."""
+    folder = Path(folder)
+    hp = json.loads((folder / "manifest.json").read_text())["hyperparameters"]
+    cell = hp["cell"]
+    graph = onnx.load(str(folder / "model.onnx"))
+    values = graph_values(graph)
+    model = LanguageModel(cell, hp["vocab_size"], hp["hidden"], hp["layers"], 0.0, hp["tied"]).eval()
+    layers = [n for n in graph.graph.node if n.op_type in RECURRENT_OPS]
+    with torch.no_grad():
+        words = dequantized(values, "words_quantized", "words_scale", "words_zero_point")
+        model.encoder.weight.copy_(torch.from_numpy(words.T.copy()))
+        model.decoder.bias.copy_(torch.from_numpy(values["model.decoder.bias"].copy()))
+        for k, node in enumerate(layers):
+            w, r, b = (v[0] for v in layer_weights(node, values))
+            b_ih, b_hh = np.split(b, 2)
+            for name, value in (("weight_ih", w), ("weight_hh", r), ("bias_ih", b_ih), ("bias_hh", b_hh)):
+                getattr(model.rnn, f"{name}_l{k}").copy_(torch_blocks(value, cell))
+    return model
