@@ -1,41 +1,40 @@
 """Latency of one 50-token sentence: the shipped ONNX graph in onnxruntime against the same
-module in torch eager, both on one thread, in-process (median of many runs). The eager model's
-plain forward (logits only, no evidence) is timed too, as the stricter comparison.
+model in torch eager, in-process, medians of runs taken in turns:
 
-    python -m export.bench_classifier weights/sentiment-cnn --checkpoint cnn-non-static.safetensors
-Without --checkpoint the torch side gets random weights of the same shapes (the time of these
-graphs does not depend on the weight values).
+    python -m export.bench_classifier weights/sentiment-cnn
+    python -m export.bench_classifier weights/sentiment-bilstm
+
+Both sides get one thread (torch's default here would be one per core, os.cpu_count(); the app
+runs each onnxruntime session on one). Torch eager runs the Explained module (logits and the
+evidence outputs, as served) rebuilt from the shipped model.onnx (export/classifier_from_onnx.py:
+the same weights, int8 ones widened to float32); its plain forward (logits only) is timed too.
+For the CNN, the graph is exported from FusedKimCNN (one GEMM instead of three convolutions and
+a second pass for the evidence), and that formulation is also timed in torch eager, as the
+stricter comparison. `ratio` is onnxruntime over torch eager of Explained.
 """
 import argparse
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 import torch
 
-from export.classifier_model import Explained, build_model
-from export.train_classifier import RESULTS, load_checkpoint, record
-from export.timing import median_ms
+from export.classifier_from_onnx import explained_from_onnx
+from export.classifier_model import FusedKimCNN, KimCNN
+from export.timing import interleaved_median_ms
+from export.train_classifier import RESULTS, record
+from serving.onnx_session import make_session
 
 
-def bench(folder: str | Path, checkpoint: str | None = None, tokens: int = 50,
-          runs: int = 500, batch: int = 1) -> dict:
+def bench(folder: str | Path, tokens: int = 50, runs: int = 500, batch: int = 1) -> dict:
     folder = Path(folder)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    hp = manifest["hyperparameters"]
-    vocab_size = len((folder / "vocab.txt").read_text(encoding="utf-8").splitlines())
-    if checkpoint:
-        model = load_checkpoint(checkpoint)[0]
-    else:
-        model = build_model(hp["model"], vocab_size, torch.zeros(vocab_size, hp["embedding_dim"]))
-    explained = Explained(model, manifest["metrics"]["temperature"])
+    explained = explained_from_onnx(folder)
+    torch_default_threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = ort.InferenceSession(str(folder / "model.onnx"), options,
-                                   providers=["CPUExecutionProvider"])
+    session = make_session(folder / "model.onnx", threads=1)
+    vocab_size = explained.model.embedding.weight.shape[0]
     ids = np.random.default_rng(0).integers(2, vocab_size, (batch, tokens))
     ids_t = torch.from_numpy(ids)
 
@@ -44,23 +43,26 @@ def bench(folder: str | Path, checkpoint: str | None = None, tokens: int = 50,
             with torch.inference_mode():
                 module(ids_t)
         return run
-    return {"tokens": tokens, "batch": batch, "runs": runs,
-            "onnxruntime_p50_ms": median_ms(lambda: session.run(None, {"ids": ids}), runs),
-            "torch_eager_p50_ms": median_ms(eager(explained), runs),
-            "torch_eager_logits_only_p50_ms": median_ms(eager(explained.model.eval()), runs),
+    fns = {"onnxruntime_p50_ms": lambda: session.run(None, {"ids": ids}),
+           "torch_eager_p50_ms": eager(explained),
+           "torch_eager_logits_only_p50_ms": eager(explained.model)}
+    if isinstance(explained.model, KimCNN):
+        fns["torch_eager_fused_p50_ms"] = eager(FusedKimCNN(explained))
+    result = interleaved_median_ms(fns, runs)
+    result["ratio"] = result["onnxruntime_p50_ms"] / result["torch_eager_p50_ms"]
+    return {"tokens": tokens, "batch": batch, "runs": runs, **result, "threads": 1,
+            "torch_default_threads": torch_default_threads, "load_average": os.getloadavg()[0],
             "onnxruntime": ort.__version__, "torch": torch.__version__}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folder")
-    parser.add_argument("--checkpoint")
     parser.add_argument("--tokens", type=int, default=50)
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--results", default=RESULTS)
     args = parser.parse_args()
-    result = bench(args.folder, args.checkpoint, args.tokens, args.runs)
-    result["ratio"] = result["onnxruntime_p50_ms"] / result["torch_eager_p50_ms"]
+    result = bench(args.folder, args.tokens, args.runs)
     result["command"] = f"python -m export.bench_classifier {Path(args.folder).as_posix()}"
     record(args.results, f"bench/{Path(args.folder).name}", result)
     print(json.dumps(result, indent=2))

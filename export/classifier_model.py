@@ -175,10 +175,52 @@ class Explained(nn.Module):
 
     def forward(self, ids: torch.Tensor):
         values, positions = self.model.pooled(ids)
+        return self.outputs(values, positions, self.model.shares(ids, values, positions))
+
+    def outputs(self, values: torch.Tensor, positions: torch.Tensor, shares: torch.Tensor) -> tuple:
         weight = self.model.out.weight
         logits = (values @ weight.t() + self.model.out.bias) / self.temperature
-        return (logits, positions, values.unsqueeze(1) * weight.unsqueeze(0),
-                self.model.shares(ids, values, positions))
+        return logits, positions, values.unsqueeze(1) * weight.unsqueeze(0), shares
+
+
+class FusedKimCNN(nn.Module):
+    """What a KimCNN's Explained exports: the same outputs from one matrix product instead of
+    three convolutions and a second pass that gathers every winning window's embeddings.
+    The padded sentence times all filters' weights at every offset gives each token's part
+    w_k . x_t in every filter (one GEMM); a filter's response at window s is its bias plus the
+    parts of tokens s..s+width-1 (shifted slices added), and its shares are the parts at the
+    winning window (a gather from those parts)."""
+
+    def __init__(self, explained: Explained):
+        super().__init__()
+        self.explained, model = explained, explained.model
+        self.widths, self.pad, self.maps = model.widths, model.pad, model.convs[0].out_channels
+        # columns: filter by filter, then offset k, then feature map
+        self.register_buffer("parts_weight", torch.cat(
+            [c.weight.detach().permute(1, 2, 0).reshape(c.in_channels, -1) for c in model.convs], 1))
+        for i, conv in enumerate(model.convs):
+            self.register_buffer(f"bias_{i}", conv.bias.detach().clone())
+
+    def forward(self, ids: torch.Tensor):
+        x = F.pad(self.explained.model.embed(ids), (0, 0, self.pad, self.pad))
+        parts = x @ self.parts_weight
+        batch, length, column = x.shape[0], x.shape[1], 0
+        values, positions, shares = [], [], []
+        for i, width in enumerate(self.widths):
+            p = parts[..., column:column + width * self.maps].reshape(batch, length, width, self.maps)
+            column += width * self.maps
+            windows = length - width + 1
+            response = getattr(self, f"bias_{i}") + sum(p[:, k:k + windows, k] for k in range(width))
+            best = F.relu(response).max(dim=1)
+            where = best.indices.unsqueeze(1) + torch.arange(width, device=ids.device).unsqueeze(1)
+            won = p.gather(1, where.unsqueeze(1)).squeeze(1).transpose(1, 2)  # (batch, maps, width)
+            values.append(best.values)
+            positions.append(best.indices)
+            shares.append(F.pad(won, (0, max(self.widths) - width)))
+        values = torch.cat(values, 1)
+        lit = (values > 0).unsqueeze(-1)  # as KimCNN.shares: a feature at zero has no shares
+        shares = torch.where(lit, torch.cat(shares, 1) / values.clamp_min(1e-6).unsqueeze(-1), 0.0)
+        return self.explained.outputs(values, torch.cat(positions, 1), shares)
 
 
 def build_model(kind: str, vocab_size: int, vectors: torch.Tensor | None = None,

@@ -13,3 +13,19 @@ def median_ms(fn, repeats: int, warmup: int = 20) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return 1000 * float(np.median(times))
+
+
+def interleaved_median_ms(fns: dict, repeats: int, rounds: int = 10, warmup: int = 20) -> dict[str, float]:
+    """median_ms of each function, measured in turns (rounds of repeats/rounds calls each), so
+    that a machine whose load changes over the run slows all of them alike."""
+    times = {name: [] for name in fns}
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            fn()
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            for _ in range(max(1, repeats // rounds)):
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+    return {name: 1000 * float(np.median(t)) for name, t in times.items()}

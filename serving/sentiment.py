@@ -81,10 +81,12 @@ class SentimentModel:
         weights = np.zeros(n)
         np.add.at(weights, tokens[valid], credit[valid])
         first, end = np.maximum(starts, 0), np.minimum(starts + self.widths, n)
-        windows = {}
-        for feature, offset in sorted(zip(*np.nonzero(valid)), key=lambda fk: credit[fk]):
-            windows[int(tokens[feature, offset])] = (int(first[feature]), int(end[feature]))
-        return weights, windows  # sorted ascending: the largest credit is written last
+        features, offsets = np.nonzero(valid)
+        # largest credit first (of equal credits, the last pair): each token's first entry wins
+        order = np.argsort(credit[features, offsets], kind="stable")[::-1]
+        winners = order[np.unique(tokens[features, offsets][order], return_index=True)[1]]
+        return weights, {int(tokens[f, k]): (int(first[f]), int(end[f]))
+                         for f, k in zip(features[winners], offsets[winners])}
 
 
 def highlights(text: str, spans: list, weights: np.ndarray) -> list[list]:
