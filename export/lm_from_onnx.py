@@ -53,7 +53,8 @@ def layer_weights(node: onnx.NodeProto, values: dict) -> tuple[np.ndarray, np.nd
 
 
 def load_torch_model(folder: str | Path) -> LanguageModel:
-    """The eval-mode LanguageModel whose weights are those of folder/model.onnx."""
+    """The eval-mode LanguageModel whose weights are those of folder/model.onnx (tied
+    embeddings, as export_lm writes them: one (hidden, vocab) matrix `words`, int8 or float)."""
     folder = Path(folder)
     hp = json.loads((folder / "manifest.json").read_text())["hyperparameters"]
     cell = hp["cell"]
@@ -62,7 +63,8 @@ def load_torch_model(folder: str | Path) -> LanguageModel:
     model = LanguageModel(cell, hp["vocab_size"], hp["hidden"], hp["layers"], 0.0, hp["tied"]).eval()
     layers = [n for n in graph.graph.node if n.op_type in RECURRENT_OPS]
     with torch.no_grad():
-        words = dequantized(values, "words_quantized", "words_scale", "words_zero_point")
+        words = (dequantized(values, "words_quantized", "words_scale", "words_zero_point")
+                 if "words_quantized" in values else values["words"])
         model.encoder.weight.copy_(torch.from_numpy(words.T.copy()))
         model.decoder.bias.copy_(torch.from_numpy(values["model.decoder.bias"].copy()))
         for k, node in enumerate(layers):

@@ -4,7 +4,8 @@ import onnx
 import pytest
 import torch
 
-from classifier_synthetic import train_tiny
+from classifier_synthetic import tiny_folder, train_tiny
+from export.classifier_from_onnx import explained_from_onnx
 from export.classifier_model import Explained
 from export.train_classifier import expected_calibration_error, export_onnx, fit_temperature
 from serving.onnx_session import make_session
@@ -38,6 +39,18 @@ def test_onnxruntime_equals_torch_at_several_lengths(trained, tmp_path):
         for name, a, b in zip(["logits", "positions", "contributions", "shares"], ours, theirs):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5,
                                        err_msg=f"{kind} {name} at {length}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_torch_rebuilt_from_the_graph_gives_its_outputs(kind, tmp_path):
+    """bench_classifier times torch eager on the Explained module rebuilt from model.onnx."""
+    folder = tiny_folder(tmp_path / kind, kind)
+    rebuilt, session = explained_from_onnx(folder), make_session(folder / "model.onnx")
+    ids = np.random.default_rng(0).integers(1, 20, (2, 12))
+    with torch.no_grad():
+        theirs = [t.numpy() for t in rebuilt(torch.from_numpy(ids))]
+    for name, a, b in zip(["logits", "positions", "contributions", "shares"], session.run(None, {"ids": ids}), theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5, err_msg=f"{kind} {name}")
 
 
 def test_the_contributions_add_up_to_the_logits(trained):

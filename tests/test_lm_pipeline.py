@@ -2,6 +2,7 @@
 graphs are dynamic and equal torch, serving's incremental steps equal full recomputation, and
 the gates it reports are the ones torch computes."""
 import random
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from export.export_lm import export_run, export_step, load_run, state_names
+from export.lm_from_onnx import load_torch_model
 from export.lm_model import gate_activations
 from export.train_lm import parse_args, train
 from serving.language_model import LanguageModel
@@ -16,6 +18,7 @@ from serving.onnx_session import make_session
 from serving.weights import load_manifest
 
 CELLS = ("rnn", "gru", "lstm")
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 torch.set_num_threads(1)  # the machine is shared
 
 
@@ -151,6 +154,29 @@ def test_gates_match_torch(runs, cell):
     served = lm.gates("investors bought the shares")
     assert served["tokens"] == ["investors", "bought", "the", "shares"]
     np.testing.assert_allclose(np.array(served["values"]), gates.mean(-1)[:, 1:, 0].numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_torch_rebuilt_from_the_graph_is_the_trained_model(runs, cell):
+    """bench_lm times torch eager on the model rebuilt from model.onnx: it must be the model."""
+    trained = load_run(runs[cell][1])[0].state_dict()
+    rebuilt = load_torch_model(runs[cell][2].manifest["folder"]).state_dict()
+    assert trained.keys() == rebuilt.keys()
+    for name, weight in trained.items():
+        torch.testing.assert_close(rebuilt[name], weight, rtol=0, atol=0, msg=name)
+
+
+@pytest.mark.skipif(not (WEIGHTS / "lm-lstm" / "model.onnx").exists(), reason="no weights/lm-lstm")
+def test_torch_rebuilt_from_the_shipped_int8_lstm_predicts_as_onnxruntime():
+    """The int8 weights of DynamicQuantizeLSTM, dequantized into torch's layout: the same
+    next words and states within the error of quantizing the activations."""
+    model, lm = load_torch_model(WEIGHTS / "lm-lstm"), LanguageModel(load_manifest(WEIGHTS / "lm-lstm"))
+    ids = [lm.eos] + lm.encode("the company said its profit rose in the third quarter")[0]
+    out, state = lm.run(ids, lm.initial_state())
+    with torch.no_grad():
+        logits, (h, c) = model(torch.tensor(ids)[:, None], model.initial_state(1))
+    assert (logits.argmax(-1).numpy() == out["logits"].argmax(-1)).all()
+    np.testing.assert_allclose(h.numpy(), state["h"], atol=0.05)
 
 
 def test_manifest_records_the_measured_perplexity(runs):
