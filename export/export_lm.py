@@ -26,6 +26,7 @@ from torch import nn
 from export.evaluate_lm import DEFAULT_DATA_DIR, eval_command, ids_of, onnx_perplexity, session
 from export.lm_checkpoint import load_record, load_weights
 from export.lm_data import build_vocab, read_words
+from export.lm_graph import direct_lookup
 from export.lm_model import SHOWN_GATES, LanguageModel, gate_activations
 from export.manifest import training_data, write_manifest
 
@@ -97,6 +98,8 @@ def export_step(model: LanguageModel, path: Path) -> None:
                       opset_version=OPSET, input_names=["tokens", *names],
                       output_names=["logits", *(f"{n}_out" for n in names), "embedded"],
                       dynamic_axes=axes)
+    if model.tied:
+        direct_lookup(path)
 
 
 def export_gates(model: LanguageModel, path: Path) -> None:
