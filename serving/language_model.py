@@ -5,7 +5,8 @@ Text is conditioned as the corpus was written: a sentence starts after `<eos>`, 
 is read as `<eos>` + its PTB tokens, and an empty prompt generates a fresh sentence. Generation
 runs the prompt once and then feeds one token and the carried state per step.
 """
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,36 @@ def check_sampling(max_new_tokens: int, strategy: str, temperature: float, top_k
             raise ValueError(f"seed must be 0 or a positive whole number (got {seed}).")
 
 
+class Stepper:
+    """step(token) -> the next logits, feeding one token and the carried state: generation's
+    loop. Two sets of buffers, bound once, hold the state in turn (onnxruntime writes the new
+    state where the old one is not), so a token costs one run and no new arrays. The buffers
+    live as long as this object (onnxruntime only points at them). The logits returned are
+    overwritten by the next step."""
+
+    def __init__(self, session: ort.InferenceSession, state: dict[str, np.ndarray]):
+        self.session, self.token = session, np.zeros((1, 1), np.int64)
+        self.states = [{n: np.array(a) for n, a in state.items()},
+                       {n: np.empty_like(a) for n, a in state.items()}]
+        self.outputs = {o.name: np.empty([1 if isinstance(d, str) else d for d in o.shape], np.float32)
+                        for o in session.get_outputs() if o.name.removesuffix("_out") not in state}
+        self.logits = self.outputs["logits"][0, 0]
+        self.turns = itertools.cycle([self.binding(*self.states), self.binding(*self.states[::-1])])
+
+    def binding(self, now: dict, after: dict) -> ort.IOBinding:
+        binding = self.session.io_binding()
+        for name, array in {"tokens": self.token, **now}.items():
+            binding.bind_ortvalue_input(name, ort.OrtValue.ortvalue_from_numpy(array))
+        for name, array in (self.outputs | {f"{n}_out": a for n, a in after.items()}).items():
+            binding.bind_ortvalue_output(name, ort.OrtValue.ortvalue_from_numpy(array))
+        return binding
+
+    def __call__(self, token: int) -> np.ndarray:
+        self.token[0, 0] = token
+        self.session.run_with_iobinding(next(self.turns))
+        return self.logits
+
+
 class LanguageModel:
     def __init__(self, manifest: dict):
         folder = Path(manifest["folder"])
@@ -89,32 +120,6 @@ class LanguageModel:
         out = dict(zip(self.outputs, self.session.run(
             None, {"tokens": np.array(ids, np.int64)[:, None], **state})))
         return out, {n: out[f"{n}_out"] for n in state}
-
-    def stepper(self, state: dict) -> Callable[[int], np.ndarray]:
-        """step(token) -> the next logits, feeding one token and the carried state, for
-        generation: two sets of buffers, bound once, hold the state in turn (onnxruntime writes
-        the new state where the old one is not), so a token costs one run and no new arrays.
-        The logits returned are overwritten by the next step."""
-        token = np.zeros((1, 1), np.int64)
-        states = [{n: np.array(a) for n, a in state.items()}, self.initial_state()]
-        outputs = {o.name: np.empty([1 if isinstance(d, str) else d for d in o.shape], np.float32)
-                   for o in self.session.get_outputs() if o.name.removesuffix("_out") not in state}
-        bindings = []
-        for now, after in (states, states[::-1]):
-            binding = self.session.io_binding()
-            for name, array in {"tokens": token, **now}.items():
-                binding.bind_ortvalue_input(name, ort.OrtValue.ortvalue_from_numpy(array))
-            for name, array in (outputs | {f"{n}_out": a for n, a in after.items()}).items():
-                binding.bind_ortvalue_output(name, ort.OrtValue.ortvalue_from_numpy(array))
-            bindings.append(binding)
-        logits, turn = outputs["logits"][0, 0], [0]
-
-        def step(next_token: int) -> np.ndarray:
-            token[0, 0] = next_token
-            self.session.run_with_iobinding(bindings[turn[0]])
-            turn[0] ^= 1
-            return logits
-        return step
 
     def prompt_ids(self, prompt: str) -> list[int]:
         ids, unknown = self.encode(prompt)
@@ -152,7 +157,7 @@ class LanguageModel:
         check_sampling(max_new_tokens, strategy, temperature, top_k, top_p, seed)
         rng = np.random.default_rng(seed) if strategy == "sample" else None
         out, state = self.run(self.prompt_ids(prompt), self.initial_state())
-        logits, step = out["logits"][-1, 0], self.stepper(state)
+        logits, step = out["logits"][-1, 0], Stepper(self.session, state)
         for _ in range(max_new_tokens):
             logits[self.unk] = -np.inf
             token = pick(logits, rng, temperature, top_k, top_p)
