@@ -4,6 +4,8 @@ Run `python app.py`. It binds 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_
 otherwise; on a Hugging Face Space (SPACE_ID set) it binds 0.0.0.0. WEIGHTS_FROM_HUB takes the
 models from Hub model repositories instead of weights/ (serving/hub.py).
 """
+import asyncio
+import contextlib
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -62,6 +64,31 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
     return demo
 
 
+def drop_answered_sessions(pending: dict[str, set]) -> None:
+    """Gradio 6.31 keeps an entry per session in its queue's pending_event_ids_session and removes
+    it only when an event is cancelled, not once the session's last event is answered; every raw
+    API call without a session_hash is a session of its own: ~350 bytes per request, without
+    bound. Drop the entries with nothing pending, as Gradio's own clean_events does."""
+    for session in [session for session, ids in pending.items() if not ids]:
+        del pending[session]
+
+
+async def drop_answered_sessions_every(server, seconds: float = 60) -> None:
+    """On the server's event loop, so that no step of the queue sees the dict change under it.
+    Reaches a private attribute (Queue.pending_event_ids_session): no public setting bounds it."""
+    while True:
+        await asyncio.sleep(seconds)
+        drop_answered_sessions(server.get_blocks()._queue.pending_event_ids_session)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(server):
+    """The server's lifetime (launch's app_kwargs lifespan): the pruning task beside it."""
+    task = asyncio.create_task(drop_answered_sessions_every(server))
+    yield
+    task.cancel()
+
+
 def main() -> None:
     demo = build_app(load_models())
     # every request through the queue (api_open=False closes /run/<api>, which skipped it), at most
@@ -72,7 +99,7 @@ def main() -> None:
     # Gradio keeps ~180 KB of state per session and every raw API call is a new session: its
     # default of 10,000 sessions grew the server by 1.9 GB in a soak; 1,000 caps that near 180 MB
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", local_or_space),
-                state_session_capacity=1000)
+                state_session_capacity=1000, app_kwargs={"lifespan": lifespan})
 
 
 if __name__ == "__main__":

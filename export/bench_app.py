@@ -30,13 +30,13 @@ from gradio_client import Client
 from onnx import numpy_helper
 
 from export import bench_classifier, bench_word_vectors, loadtest
+from export.app_process import start_app, stop_app
 from export.timing import median_ms
 from export.export_lm import export_step
 from export.lm_model import LanguageModel
 from serving.onnx_session import make_session
 from serving.weights import DEFAULT_WEIGHTS_DIR, load_all
 from serving.word_vectors import load_word_vectors
-from tests.conftest import start_app
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_APP = """import gradio as gr
@@ -145,11 +145,6 @@ def started(script: str) -> tuple[subprocess.Popen, str, float]:
     return proc, url, time.perf_counter() - start
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
 def cold_start(repeats: int, requests: int) -> dict:
     """Seconds until the page answers and resident memory, idle and after the per-request
     measurement warmed every endpoint, for the app and for a bare Gradio app."""
@@ -166,7 +161,7 @@ def cold_start(repeats: int, requests: int) -> dict:
                 if name == "app" and "per_request" not in out:
                     out["per_request"] = per_request(url, requests)
                     out[name]["rss_mb_after_requests"] = loadtest.rss_mb(proc.pid)
-                stop(proc)
+                stop_app(proc)
     for name in ("app", "bare_gradio"):
         out[name]["median_seconds"] = statistics.median(out[name]["seconds"])
     out["app_over_bare"] = {"start": ratio(out["app"]["median_seconds"], out["bare_gradio"]["median_seconds"]),

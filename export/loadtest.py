@@ -24,6 +24,8 @@ import httpx
 import numpy as np
 from gradio_client.utils import construct_args
 
+from export.app_process import start_app, stop_app
+
 # one valid request per endpoint; an endpoint that is not served (no model for its tab) is left out
 MIX = {
     "/analogy": {"positive": "king, woman", "negative": "man"},
@@ -36,6 +38,8 @@ MIX = {
     "/models": {},
 }
 SLOW = ("/gates", {"prompt": "the market fell " * 300})  # about 900 tokens stepped one at a time
+# a soak's memory is flat below this growth over its second half (0.5 MB/min: 30 MB an hour)
+FLAT_MB_PER_MIN = 0.5
 
 
 def call(http: httpx.Client, url: str, api: str, data: list, timeout: float = 60) -> tuple[str, object]:
@@ -140,11 +144,23 @@ def soak(url: str, mix: dict, clients: int, minutes: float, pid: int | None, eve
         samples.append([round(time.monotonic() - start), rss_mb(pid)])
         worker.join(every)
     samples.append([round(time.monotonic() - start), rss_mb(pid)])
-    rss = [mb for _, mb in samples if mb is not None]
-    tenth = max(1, len(rss) // 10)
-    return {**result, "soak_minutes": minutes, "rss_mb_samples": samples,
-            "rss_mb_first_tenth": round(float(np.mean(rss[:tenth])), 1) if rss else None,
-            "rss_mb_last_tenth": round(float(np.mean(rss[-tenth:])), 1) if rss else None}
+    return {**result, "soak_minutes": minutes, "rss_mb_samples": samples, **memory_verdict(samples)}
+
+
+def memory_verdict(samples: list) -> dict:
+    """Whether the server's memory stayed flat: the least-squares slope of RSS over the second
+    half of the soak (the first half holds the warm-up and the filling of Gradio's session cap),
+    and the mean of the first and of the last tenth of the samples. Flat: under FLAT_MB_PER_MIN."""
+    points = np.array([(t, mb) for t, mb in samples if mb is not None], dtype=float)
+    if len(points) < 4:
+        return {"rss_verdict": "not measured (no --pid, or too short)"}
+    tenth = max(1, len(points) // 10)
+    late = points[points[:, 0] >= points[-1, 0] / 2]
+    slope = float(np.polyfit(late[:, 0] / 60, late[:, 1], 1)[0])
+    return {"rss_mb_first_tenth": round(float(points[:tenth, 1].mean()), 1),
+            "rss_mb_last_tenth": round(float(points[-tenth:, 1].mean()), 1),
+            "rss_mb_per_min_second_half": round(slope, 2),
+            "rss_verdict": "flat" if slope < FLAT_MB_PER_MIN else f"growing ({slope:.1f} MB/min over the second half)"}
 
 
 def burst(url: str, n: int, timeout: float) -> dict:
@@ -198,7 +214,6 @@ def main(argv=None) -> dict:
             raise SystemExit("loopback only: the load test never leaves this machine")
         pid = args.pid
     else:
-        from tests.conftest import start_app
         proc, url = start_app(dict(kv.split("=", 1) for kv in args.env))
         pid = proc.pid
     try:
@@ -216,13 +231,15 @@ def main(argv=None) -> dict:
         report["machine"]["load_average_after"] = os.getloadavg()
     finally:
         if proc:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop_app(proc)
     text = json.dumps(report, indent=1)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n")
-    print(text if len(text) < 4000 else json.dumps({k: v for k, v in report.items() if k != "soak"}, indent=1))
+    if "soak" in report:  # all but the memory samples, so that the verdict shows
+        report_without_samples = {**report, "soak": {k: v for k, v in report["soak"].items() if k != "rss_mb_samples"}}
+        text = json.dumps(report_without_samples, indent=1)
+    print(text)
     return report
 
 

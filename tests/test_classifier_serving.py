@@ -7,7 +7,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from classifier_synthetic import tiny_folder
-from conftest import WEIGHTS_DIR, start_app
+from conftest import WEIGHTS_DIR
+from export.app_process import start_app, stop_app
 from serving.sentiment import SentimentModel
 from serving.weights import load_manifest
 
@@ -91,8 +92,7 @@ def sentiment_client(request, tiny_weights):
         return
     proc, url = start_app({"WEIGHTS_DIR": str(tiny_weights)})
     yield Client(url, verbose=False)
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop_app(proc)
 
 
 def test_classify_endpoint(sentiment_client):

@@ -11,12 +11,13 @@ import pytest
 from huggingface_hub import ModelCard
 
 from export.analogy_onnx import write_word_vectors_folder
+from export.app_process import free_port, start_app, stop_app
 from export.model_card import model_card
 from export.publish import publish
 from serving.hub import load_from_hub, parse_spec
 from serving.weights import WeightsError, load_manifest
 from serving.word_vectors import answer, load_word_vectors
-from tests.conftest import ROOT, WEIGHTS_DIR, free_port, start_app
+from tests.conftest import ROOT, WEIGHTS_DIR
 from tests.fake_hub import FakeHub
 
 TINY_WORDS = ["king", "man", "woman", "queen", "paris", "france", "germany", "berlin"] + [
@@ -153,15 +154,13 @@ def test_app_serves_hub_models_then_starts_offline_from_the_cache(hub, tmp_path)
     try:
         assert models_of(url) == ["tiny-word2vec"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_app(proc)
     own.stop()  # no network from here on
     proc, url = start_app(hub_env(tmp_path, endpoint, HF_HUB_OFFLINE="1"))
     try:
         assert models_of(url) == ["tiny-word2vec"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_app(proc)
 
 
 @pytest.mark.slow

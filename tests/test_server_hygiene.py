@@ -85,6 +85,17 @@ def test_never_asks_for_a_share_link(launched):
     assert not launched().get("share")
 
 
+def test_answered_sessions_are_dropped_and_pending_ones_kept():
+    """Gradio keeps an entry per raw API call in its queue; app.py drops the answered ones."""
+    pending = {"answered": set(), "waiting": {"event-id"}}
+    app.drop_answered_sessions(pending)
+    assert pending == {"waiting": {"event-id"}}
+
+
+def test_the_server_drops_answered_sessions_while_it_runs(launched):
+    assert launched()["app_kwargs"]["lifespan"] is app.lifespan
+
+
 def test_analytics_and_telemetry_are_off_without_being_told():
     """app.py turns both off itself, before gradio is imported (gradio reads them at import)."""
     env = {k: v for k, v in os.environ.items()

@@ -5,7 +5,8 @@ import time
 import pytest
 from gradio_client import Client
 
-from tests.conftest import ROOT, WEIGHTS_DIR, start_app
+from export.app_process import start_app, stop_app
+from tests.conftest import ROOT, WEIGHTS_DIR
 
 # what a Space sets (start_app adds a free GRADIO_SERVER_PORT; a Space uses 7860)
 SPACE_ENV = {"SPACE_ID": "owner/small-nlp-models", "SYSTEM": "spaces", "GRADIO_SERVER_NAME": "0.0.0.0"}
@@ -39,5 +40,4 @@ def test_app_serves_as_a_space():
         models = Client(url, verbose=False).predict(api_name="/models")
         assert {m["name"] for m in models} == SHIPPED
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_app(proc)
