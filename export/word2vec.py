@@ -20,6 +20,7 @@ import torch
 from tqdm import tqdm
 
 NOISE_TABLE_SIZE = 10_000_000
+MAX_ROW_UPDATES = 16
 
 
 @dataclass
@@ -112,12 +113,25 @@ def huffman_paths(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return points, code_arr, mask
 
 
-def sgd_step(w_in, w_out, context, context_mask, target, label, mask, lr, loss_sum):
+def row_shares(rows, mask, n_rows):
+    """Per entry, the factor that caps its row's summed update at MAX_ROW_UPDATES pairs' worth.
+
+    A row met k times in a batch gets k updates computed from the same stale value; the
+    sequential algorithm would see its first updates before taking the next ones. With
+    hierarchical softmax the root is on every path (k = batch) and its children on about half:
+    when one word fills many contexts of a batch (a list article: "prime minister" in ~20% of
+    the pairs), its input row and these nodes drive each other up twofold per step to inf.
+    """
+    k = torch.zeros(n_rows).index_add_(0, rows, mask)
+    return (MAX_ROW_UPDATES / k[rows]).clamp(max=1)
+
+
+def sgd_step(w_in, w_out, context, context_mask, target, label, mask, lr, loss_sum, cap_rows=False):
     """One batch of word2vec SGD, gradients by hand, summed into the rows (no averaging).
 
     context [B, C] input word ids (C=1 for skip-gram, the window for CBOW, averaged);
     target [B, T] output rows (word + negatives, or Huffman inner nodes) with their labels and a
-    mask of the entries that count.
+    mask of the entries that count. cap_rows: cap the output rows' summed updates (row_shares).
     """
     counts = context_mask.sum(1, keepdim=True).clamp(min=1)
     hidden = (w_in[context] * context_mask.unsqueeze(2)).sum(1) / counts
@@ -127,7 +141,8 @@ def sgd_step(w_in, w_out, context, context_mask, target, label, mask, lr, loss_s
     grad = (label - prob) * mask * lr
     loss_sum.add_(-(torch.log(torch.where(label > 0, prob, 1 - prob).clamp(min=1e-7)) * mask).sum())
     grad_hidden = (grad.unsqueeze(2) * out).sum(1)
-    w_out.index_add_(0, target.reshape(-1), (grad.unsqueeze(2) * hidden.unsqueeze(1)).reshape(-1, hidden.shape[1]))
+    grad_out = grad * row_shares(target.reshape(-1), mask.reshape(-1), len(w_out)).view_as(grad) if cap_rows else grad
+    w_out.index_add_(0, target.reshape(-1), (grad_out.unsqueeze(2) * hidden.unsqueeze(1)).reshape(-1, hidden.shape[1]))
     grad_context = grad_hidden.unsqueeze(1) * context_mask.unsqueeze(2)
     w_in.index_add_(0, context.reshape(-1), grad_context.reshape(-1, hidden.shape[1]))
 
@@ -189,7 +204,9 @@ def chunk_batches(ids, sentence_of, keep_prob, settings, noise, hs_tree, rng):
     order = rng.permutation(len(centre))
     pad = -len(centre) % settings.batch
     arrays = [context, context_mask, target, label, mask]
-    arrays = [np.concatenate([a[order], np.zeros((pad,) + a.shape[1:], dtype=a.dtype)]) for a in arrays]
+    # np.take, not a[order]: numpy's fancy indexing copies rows of a 2-D array 5x slower.
+    arrays = [np.concatenate([np.take(a, order, axis=0), np.zeros((pad,) + a.shape[1:], dtype=a.dtype)])
+              for a in arrays]
     return [torch.from_numpy(a) for a in arrays]
 
 
@@ -256,7 +273,7 @@ def train(sentences, vocab: Vocab, sg=1, hs=0, negative=5, vector_size=100, wind
             for b in range(n_batches):
                 progress_frac = (done + (end - start) * b / n_batches) / total_words
                 lr.fill_(max(min_alpha, alpha - (alpha - min_alpha) * progress_frac))
-                step(w_in, w_out, *(t[b * batch:(b + 1) * batch] for t in tensors), lr, loss_sum)
+                step(w_in, w_out, *(t[b * batch:(b + 1) * batch] for t in tensors), lr, loss_sum, bool(hs))
             with lock:
                 state["done"] += end - start
                 epoch_loss[epoch] += float(loss_sum)
@@ -269,7 +286,7 @@ def train(sentences, vocab: Vocab, sg=1, hs=0, negative=5, vector_size=100, wind
     width, targets = (1 if sg else 2 * window), (hs_tree[0].shape[1] if hs else 1 + negative)
     zero_batch = [torch.zeros((batch, n), dtype=t) for n, t in ((width, torch.int64), (width, torch.float32),
                   (targets, torch.int64), (targets, torch.float32), (targets, torch.float32))]
-    step(w_in, w_out, *zero_batch, torch.zeros(()), torch.zeros(()))  # compile before threads share it
+    step(w_in, w_out, *zero_batch, torch.zeros(()), torch.zeros(()), bool(hs))  # compile before threads share it
     with ThreadPoolExecutor(threads) as pool:
         for finished in [pool.submit(worker) for _ in range(threads)]:
             finished.result()   # re-raises a worker's exception

@@ -46,6 +46,33 @@ def test_loss_falls(corpus, sg, hs):
     assert np.isfinite(vectors).all()
 
 
+@pytest.mark.parametrize("sg", [1, 0], ids=["skip-gram", "cbow"])
+def test_hierarchical_softmax_survives_a_list_article(corpus, sg):
+    """A third of the text is "prime minister <name>" over and over, as in a list article, in
+    batches of 512 at the default alpha: the root's summed update blew both variants up to NaN in
+    the first epoch before its rows were capped (row_shares)."""
+    rng = np.random.default_rng(0)
+    listing = [[w for i in rng.integers(0, 50, 20) for w in ("prime", "minister", f"name{i}")]
+               for _ in range(100)]
+    sentences = corpus[0] + listing
+    losses = []
+    vectors = w2v.train(sentences, w2v.build_vocab(sentences, min_count=2), sg=sg, hs=1,
+                        vector_size=16, window=5, sample=0, epochs=5, threads=1, batch=512,
+                        compile=False, progress=False, losses=losses)
+    assert np.isfinite(vectors).all()
+    assert (np.diff(losses) < 0).all() and losses[-1] < 0.9 * losses[0], losses
+
+
+def test_row_shares_cap_each_rows_summed_update():
+    """A row met more than MAX_ROW_UPDATES times counts that many in all; the others in full."""
+    hot = 4 * w2v.MAX_ROW_UPDATES
+    rows = torch.tensor([7] * hot + [3, 0])
+    mask = torch.ones(hot + 2)
+    mask[-1] = 0                                          # padding: does not count
+    shares = w2v.row_shares(rows, mask, 10)
+    assert float(shares[:hot].sum()) == pytest.approx(w2v.MAX_ROW_UPDATES)
+    assert float(shares[hot]) == 1.0
+
 def test_words_of_one_topic_end_up_closer(corpus):
     vectors, _ = train(corpus, sg=1, hs=0, epochs=10)
     index = corpus[1].index
