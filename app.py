@@ -13,6 +13,10 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 # where a Space turns example caching on (GRADIO_CACHE_EXAMPLES), cache on first use, not at start-up
 os.environ.setdefault("GRADIO_CACHE_MODE", "lazy")
 
+from serving.malloc_arenas import limit_malloc_arenas  # noqa: E402
+
+limit_malloc_arenas()   # before gradio, onnxruntime and their threads allocate
+
 import gradio as gr  # noqa: E402
 
 from serving import generate_tab, sentiment_tab, word_vectors_tab  # noqa: E402

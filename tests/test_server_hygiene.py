@@ -1,6 +1,7 @@
 """What the server exposes: no files beyond what the app needs, no share link, no analytics,
 127.0.0.1 unless told otherwise, and no pickles anywhere on the serving path."""
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -129,3 +130,11 @@ def test_serving_code_loads_no_pickles(path: Path):
     for pattern, why in UNSAFE:
         hit = re.search(pattern, source)
         assert not hit, f"{path.relative_to(ROOT)}: {why}: {source[hit.start():hit.start() + 80]!r}"
+
+
+def test_malloc_arenas_are_capped_unless_the_operator_chose(monkeypatch):
+    from serving.malloc_arenas import limit_malloc_arenas
+    if platform.libc_ver()[0] == "glibc":
+        assert limit_malloc_arenas(2)
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert not limit_malloc_arenas(2)
