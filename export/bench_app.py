@@ -24,12 +24,11 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import onnx
 import torch
 from gradio_client import Client
-from onnx import numpy_helper
 
 from export import bench_classifier, bench_word_vectors, loadtest
+from export.analogy_onnx import stored_embeddings
 from export.app_process import start_app, stop_app
 from export.timing import median_ms
 from export.export_lm import export_step
@@ -77,8 +76,7 @@ def lm_step(manifest: dict, batch: int, repeats: int) -> dict:
 def word_vector_query(manifest: dict, repeats: int) -> dict:
     """One analogy query (batch 1: the graph answers one query): the ONNX graph, the same
     arithmetic in torch eager on the graph's own vectors, and gensim when it is served."""
-    graph = onnx.load(Path(manifest["folder"]) / "model.onnx")
-    stored = next(numpy_helper.to_array(t) for t in graph.graph.initializer if t.name == "embeddings")
+    stored = stored_embeddings(Path(manifest["folder"]) / "model.onnx")
     vectors = torch.nn.functional.normalize(torch.from_numpy(stored.astype(np.float32)), dim=1)
     ours = load_word_vectors(manifest)
     (pos, neg) = bench_word_vectors.QUERIES[0]
