@@ -10,9 +10,8 @@ import itertools
 import json
 import os
 import platform
-import statistics
 
-from export.timing import median_ms
+from export.timing import interleaved_median_ms
 from serving.weights import DEFAULT_WEIGHTS_DIR, load_all
 from serving.word_vectors import answer, load_word_vectors
 
@@ -20,13 +19,14 @@ QUERIES = [(["king", "woman"], ["man"]), (["paris", "germany"], ["france"]),
            (["computer"], []), (["walking", "swam"], ["walked"])]
 
 
-def query_ms(model, repeats: int, method: str) -> float:
+def one_query(model, method: str):
+    """A call answering the next of QUERIES, as the app does."""
     queries = itertools.cycle(QUERIES)
 
-    def one_query():
+    def call():
         pos, neg = next(queries)
         answer(model, pos, neg, 10, method)
-    return median_ms(one_query, repeats, warmup=0)
+    return call
 
 
 def main() -> None:
@@ -37,14 +37,10 @@ def main() -> None:
     models = {n: load_word_vectors(m) for n, m in load_all(args.weights).items() if m["task"] == "word-vectors"}
     results = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
                "repeats": args.repeats, "p50_ms": {}}
-    for method in ("3CosAdd", "3CosMul"):
-        for name, model in models.items():
-            query_ms(model, 20, method)  # warm-up
-        rounds = {name: [] for name in models}
-        for _ in range(5):  # interleave the models so noise hits them alike
-            for name, model in models.items():
-                rounds[name].append(query_ms(model, args.repeats // 5, method))
-        results["p50_ms"][method] = {name: round(statistics.median(r), 3) for name, r in rounds.items()}
+    for method in ("3CosAdd", "3CosMul"):  # the models in turns, so noise hits them alike
+        p50 = interleaved_median_ms({name: one_query(model, method) for name, model in models.items()},
+                                    args.repeats, rounds=5)
+        results["p50_ms"][method] = {name: round(ms, 3) for name, ms in p50.items()}
     print(json.dumps(results, indent=2))
 
 

@@ -4,17 +4,6 @@ import time
 import numpy as np
 
 
-def median_ms(fn, repeats: int, warmup: int = 20) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
-
-
 def interleaved_median_ms(fns: dict, repeats: int, rounds: int = 10, warmup: int = 20) -> dict[str, float]:
     """median_ms of each function, measured in turns (rounds of repeats/rounds calls each), so
     that a machine whose load changes over the run slows all of them alike."""
@@ -29,3 +18,7 @@ def interleaved_median_ms(fns: dict, repeats: int, rounds: int = 10, warmup: int
                 fn()
                 times[name].append(time.perf_counter() - start)
     return {name: 1000 * float(np.median(t)) for name, t in times.items()}
+
+
+def median_ms(fn, repeats: int, warmup: int = 20) -> float:
+    return interleaved_median_ms({"fn": fn}, repeats, rounds=1, warmup=warmup)["fn"]
