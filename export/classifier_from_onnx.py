@@ -23,7 +23,7 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from export.classifier_model import BiLSTMClassifier, Explained, HalfEmbedding, build_model
 from export.evaluate_classifier import evaluate
-from export.lm_from_onnx import RECURRENT_OPS, layer_weights, torch_blocks
+from export.lm_from_onnx import RECURRENT_OPS, copy_layer, layer_weights
 from export.manifest import write_manifest
 from export.train_classifier import export_onnx
 from serving.onnx_session import make_session
@@ -60,11 +60,8 @@ def explained_from_onnx(folder: str | Path) -> Explained:
     if hp["model"] == "bilstm":
         weights = layer_weights(next(n for n in nodes if n.op_type in RECURRENT_OPS), values)
         model = build_model("bilstm", vocab_size, dim=dim, hidden=weights[1].shape[-1])
-        for direction, suffix in enumerate(("", "_reverse")):
-            w, r, b = (v[direction] for v in weights)
-            b_ih, b_hh = np.split(b, 2)
-            for name, value in (("weight_ih", w), ("weight_hh", r), ("bias_ih", b_ih), ("bias_hh", b_hh)):
-                getattr(model.lstm, f"{name}_l0{suffix}").data = torch_blocks(value, "lstm")
+        for direction, suffix in enumerate(("_l0", "_l0_reverse")):
+            copy_layer(model.lstm, suffix, tuple(v[direction] for v in weights), "lstm")
     else:
         model = build_model("cnn-rand", vocab_size, dim=dim, widths=tuple(hp["filter_widths"]),
                             maps=hp["feature_maps"])

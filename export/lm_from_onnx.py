@@ -52,6 +52,16 @@ def layer_weights(node: onnx.NodeProto, values: dict) -> tuple[np.ndarray, np.nd
     return values[node.input[1]], values[node.input[2]], values[node.input[3]]
 
 
+def copy_layer(rnn: torch.nn.RNNBase, suffix: str, weights: tuple, cell: str) -> None:
+    """One layer and direction's (W, R, B), as layer_weights gives them for one direction, into
+    torch's parameters named with suffix (e.g. "_l0", "_l0_reverse")."""
+    w, r, b = weights
+    b_ih, b_hh = np.split(b, 2)
+    with torch.no_grad():
+        for name, value in (("weight_ih", w), ("weight_hh", r), ("bias_ih", b_ih), ("bias_hh", b_hh)):
+            getattr(rnn, f"{name}{suffix}").copy_(torch_blocks(value, cell))
+
+
 def load_torch_model(folder: str | Path) -> LanguageModel:
     """The eval-mode LanguageModel whose weights are those of folder/model.onnx (tied
     embeddings, as export_lm writes them: one (hidden, vocab) matrix `words`, int8 or float)."""
@@ -68,8 +78,5 @@ def load_torch_model(folder: str | Path) -> LanguageModel:
         model.encoder.weight.copy_(torch.from_numpy(words.T.copy()))
         model.decoder.bias.copy_(torch.from_numpy(values["model.decoder.bias"].copy()))
         for k, node in enumerate(layers):
-            w, r, b = (v[0] for v in layer_weights(node, values))
-            b_ih, b_hh = np.split(b, 2)
-            for name, value in (("weight_ih", w), ("weight_hh", r), ("bias_ih", b_ih), ("bias_hh", b_hh)):
-                getattr(model.rnn, f"{name}_l{k}").copy_(torch_blocks(value, cell))
+            copy_layer(model.rnn, f"_l{k}", tuple(v[0] for v in layer_weights(node, values)), cell)
     return model
