@@ -78,7 +78,8 @@ def train(args) -> dict:
               "best_valid_ppl": math.inf, "best_epoch": 0, "lr": args.lr, "seconds": 0.0,
               "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
     if args.resume and Path(f"{prefix}.json").exists():
-        record = load_record(prefix)
+        # the schedule now in force goes in the record: a resumed run may extend or change it
+        record = {**load_record(prefix), "config": config}
         load_weights(model, prefix, "last")
         print(f"resumed {prefix} after epoch {len(record['history'])}, lr {record['lr']:.4g}")
     best = LanguageModel(args.cell, len(vocab), args.hidden, args.layers, args.dropout, args.tied)

@@ -195,3 +195,4 @@ def test_training_resumes_from_its_last_checkpoint(tmp_path):
     first = train(parse_args(args + ["--epochs", "2"]))
     resumed = train(parse_args(args + ["--epochs", "3", "--resume"]))
     assert resumed["history"][:2] == first["history"] and len(resumed["history"]) == 3
+    assert resumed["config"]["epochs"] == 3  # the manifest reports the schedule the run ended under
