@@ -5,8 +5,8 @@ import numpy as np
 
 
 def interleaved_median_ms(fns: dict, repeats: int, rounds: int = 10, warmup: int = 20) -> dict[str, float]:
-    """median_ms of each function, measured in turns (rounds of repeats/rounds calls each), so
-    that a machine whose load changes over the run slows all of them alike."""
+    """The median call of each function in ms, measured in turns (rounds of repeats/rounds calls
+    each), so that a machine whose load changes over the run slows all of them alike."""
     times = {name: [] for name in fns}
     for name, fn in fns.items():
         for _ in range(warmup):

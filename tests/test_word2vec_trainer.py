@@ -73,6 +73,7 @@ def test_row_shares_cap_each_rows_summed_update():
     assert float(shares[:hot].sum()) == pytest.approx(w2v.MAX_ROW_UPDATES)
     assert float(shares[hot]) == 1.0
 
+
 def test_words_of_one_topic_end_up_closer(corpus):
     vectors, _ = train(corpus, sg=1, hs=0, epochs=10)
     index = corpus[1].index
