@@ -45,10 +45,6 @@ def onnx_perplexity(path: Path, ids: np.ndarray, window: int = 100, threads: int
     return math.exp(nll / (len(ids) - 1))
 
 
-def eval_command(folder: Path) -> str:
-    return f"python -m export.evaluate_lm {Path(folder).as_posix()}"
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("folder", help="a weights folder, e.g. weights/lm-lstm")

@@ -23,12 +23,12 @@ from onnx import numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from torch import nn
 
-from export.evaluate_lm import DEFAULT_DATA_DIR, eval_command, ids_of, onnx_perplexity, session
+from export.evaluate_lm import DEFAULT_DATA_DIR, ids_of, onnx_perplexity, session
 from export.lm_checkpoint import load_record, load_weights
 from export.lm_data import build_vocab, read_words
 from export.lm_graph import direct_lookup
 from export.lm_model import SHOWN_GATES, LanguageModel, gate_activations
-from export.manifest import training_data, write_manifest
+from export.manifest import eval_command, training_data, write_manifest
 
 OPSET = 17
 STATE_NAMES = {"lstm": ("h", "c")}
@@ -198,7 +198,7 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
                     "fp32_test_perplexity": round(fp32_ppl, 2),
                     "int8_test_perplexity": round(int8_ppl, 2),
                     "valid_perplexity_torch": round(record["best_valid_ppl"], 2)},
-        "eval_command": eval_command(folder),
+        "eval_command": eval_command("evaluate_lm", folder),
         "quantization": ("int8 dynamic (onnxruntime quantize_dynamic) of the tied embedding/output "
                          "matrix and the gates graph; " + ("the LSTM weights too" if cell == "lstm" else
                          f"the {cell.upper()} weights stored as fp16 (no int8 kernel), computed in fp32"))

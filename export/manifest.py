@@ -16,6 +16,12 @@ def training_data(*paths: str | Path) -> list[dict]:
     return [{"path": Path(p).as_posix(), "sha256": sha256_of(Path(p))} for p in paths]
 
 
+def eval_command(module: str, folder: str | Path) -> str:
+    """The command that re-measures a model where users have it, weights/<folder name>, wherever
+    it was written first (a scratch folder is copied into weights/ once final)."""
+    return f"python -m export.{module} weights/{Path(folder).name}"
+
+
 def write_manifest(folder: str | Path, manifest: dict) -> dict:
     """Write folder/manifest.json with the sha256 of every other file in the folder.
 

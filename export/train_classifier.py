@@ -304,7 +304,8 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
                  comparison: dict, data_files: list, max_tokens: int = 200) -> None:
     """model.onnx, vocab.txt and the manifest serving reads (hyperparameters carry the window
     layout the evidence needs)."""
-    from export.manifest import training_data, write_manifest  # needs onnxruntime: not on GPU hosts
+    # needs onnxruntime, which GPU training hosts lack
+    from export.manifest import eval_command, training_data, write_manifest
     out.mkdir(parents=True, exist_ok=True)
     export_onnx(explained, out / "model.onnx")
     (out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
@@ -327,7 +328,7 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
                      "shape": ["batch", features, max(model.evidence_layout()["filter_widths"])]}],
         "training_data": training_data(*data_files),
         "metrics": metrics,
-        "eval_command": f"python -m export.evaluate_classifier {out.as_posix()}",
+        "eval_command": eval_command("evaluate_classifier", out),
         "comparison": comparison,
         "opset": OPSET,
         "training": {**{k: info[k] for k in ("machine", "seconds", "epochs", "best_epoch",

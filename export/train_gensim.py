@@ -9,7 +9,7 @@ from pathlib import Path
 import gensim
 from gensim.models import KeyedVectors, Word2Vec
 
-from export.manifest import training_data, write_manifest
+from export.manifest import eval_command, training_data, write_manifest
 from export.vectors_eval import evaluate
 from export.wiki_corpus import DEFAULT_DATA_DIR, WikiSentences, corpus_files
 
@@ -78,7 +78,7 @@ def main() -> None:
                      "seconds": round(seconds, 1), "machine": "2-core CPU (2 workers)"},
         "training_data": training_data(*paths),
         "metrics": metrics,
-        "eval_command": f"python -m export.evaluate_vectors {out.as_posix()}",
+        "eval_command": eval_command("evaluate_vectors", out),
         "description": (f"gensim's Word2Vec ({kind}), trained on the same {tokens / 1e6:.0f}M "
                         "Wikipedia tokens with the same settings as ours: the reference "
                         "implementation, shown beside our model."),

@@ -15,7 +15,7 @@ from gensim.models import KeyedVectors
 
 from export import word2vec
 from export.analogy_onnx import unit_rows, write_word_vectors_folder
-from export.manifest import training_data
+from export.manifest import eval_command, training_data
 from export.vectors_eval import evaluate
 from export.train_gensim import add_word2vec_arguments
 from export.wiki_corpus import WikiSentences, corpus_files
@@ -86,7 +86,7 @@ def main() -> None:
                      "machine": f"2-core CPU ({args.threads} threads)"},
         "training_data": training_data(*paths),
         "metrics": metrics,
-        "eval_command": f"python -m export.evaluate_vectors {out.as_posix()}",
+        "eval_command": eval_command("evaluate_vectors", out),
         "description": (f"Word2vec ({kind(args.sg, args.hs)}) written from scratch in PyTorch and "
                         f"trained here on {vocab.corpus_tokens / 1e6:.0f}M tokens of English "
                         f"Wikipedia; the {len(words):,} most frequent words are shipped. Type words "
