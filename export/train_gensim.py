@@ -11,7 +11,7 @@ from gensim.models import KeyedVectors, Word2Vec
 
 from export.manifest import eval_command, training_data, write_manifest
 from export.vectors_eval import evaluate
-from export.wiki_corpus import DEFAULT_DATA_DIR, WikiSentences, corpus_files
+from export.wiki_corpus import CORPORA, DEFAULT_DATA_DIR, WikiSentences, corpus_files
 
 
 def train_gensim(sentences, sg=1, hs=0, negative=5, vector_size=100, window=5, sample=1e-4,
@@ -33,7 +33,7 @@ def cap_vocabulary(kv: KeyedVectors, max_vocab: int) -> KeyedVectors:
 
 def add_word2vec_arguments(parser: argparse.ArgumentParser) -> None:
     """The settings ours and gensim share, with the same names and defaults in both commands."""
-    parser.add_argument("--corpus", default="t8+more", help="t8 or t8+more")
+    parser.add_argument("--corpus", default="t8+more", choices=sorted(CORPORA))
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
     parser.add_argument("--sg", type=int, default=1)
     parser.add_argument("--hs", type=int, default=0)

@@ -18,7 +18,7 @@ from export.analogy_onnx import unit_rows, write_word_vectors_folder
 from export.manifest import eval_command, training_data
 from export.vectors_eval import evaluate
 from export.train_gensim import add_word2vec_arguments
-from export.wiki_corpus import WikiSentences, corpus_files
+from export.wiki_corpus import DESCRIPTIONS, WikiSentences, corpus_files
 
 
 def train_ours(sentences, min_count=5, **settings) -> tuple[word2vec.Vocab, np.ndarray, float]:
@@ -88,9 +88,10 @@ def main() -> None:
         "metrics": metrics,
         "eval_command": eval_command("evaluate_vectors", out),
         "description": (f"Word2vec ({kind(args.sg, args.hs)}) written from scratch in PyTorch and "
-                        f"trained here on {vocab.corpus_tokens / 1e6:.0f}M tokens of English "
-                        f"Wikipedia; the {len(words):,} most frequent words are shipped. Type words "
-                        "to find their neighbours, or solve analogies such as king - man + woman."),
+                        f"trained here on {vocab.corpus_tokens / 1e6:.0f}M tokens of "
+                        f"{DESCRIPTIONS[args.corpus]}; the {len(words):,} most frequent words "
+                        "are shipped. Type words to find their neighbours, or solve analogies "
+                        "such as king - man + woman."),
     })
 
     gensim_out = Path(args.gensim_out)

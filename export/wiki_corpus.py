@@ -1,13 +1,22 @@
-"""The text8-style Wikipedia corpora, streamed as sentences for word2vec training."""
+"""The text8-style corpora, streamed as sentences for word2vec training: English Wikipedia, and
+IMDB's 50,000 unlabeled movie reviews brought to the same form (tokenization.wiki), in-domain text
+for the sentiment classifiers' vectors."""
 import gzip
+import json
 from pathlib import Path
+
+from tokenization.wiki import text8_tokens
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 CORPORA = {
     "t8": ["enwiki2019-t8/enwiki2019_t8.txt.gz"],
     "t8+more": ["enwiki2019-t8/enwiki2019_t8.txt.gz",
                 "enwiki2019-t8-more/enwiki2019_t8_more.txt.gz"],
+    "t8+more+imdb": ["enwiki2019-t8/enwiki2019_t8.txt.gz",
+                     "enwiki2019-t8-more/enwiki2019_t8_more.txt.gz", "imdb/unsup.jsonl.gz"],
 }
+DESCRIPTIONS = {"t8": "English Wikipedia", "t8+more": "English Wikipedia",
+                "t8+more+imdb": "English Wikipedia and 50,000 unlabeled IMDB movie reviews"}
 
 
 def corpus_files(name: str, data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Path]:
@@ -24,7 +33,8 @@ class WikiSentences:
     """Restartable iterable of token lists: each article (one line) cut into chunks.
 
     gensim's C core ignores words past 10,000 per sentence; 1000-token chunks keep every word
-    and give the same stream to gensim and to our trainer.
+    and give the same stream to gensim and to our trainer. A .jsonl.gz file holds one review
+    per line, its "text" with HTML line breaks, normalised here as the Wikipedia text was.
     """
 
     def __init__(self, paths: list[Path], chunk_tokens: int = 1000):
@@ -35,6 +45,7 @@ class WikiSentences:
         for path in self.paths:
             with gzip.open(path, "rt", encoding="utf-8") as f:
                 for line in f:
-                    words = line.split()
+                    words = (text8_tokens(json.loads(line)["text"].replace("<br />", " "))
+                             if path.name.endswith(".jsonl.gz") else line.split())
                     for start in range(0, len(words), self.chunk_tokens):
                         yield words[start:start + self.chunk_tokens]
