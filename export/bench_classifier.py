@@ -22,7 +22,7 @@ import onnxruntime as ort
 import torch
 
 from export.classifier_from_onnx import explained_from_onnx
-from export.classifier_model import FusedKimCNN, KimCNN
+from export.classifier_model import FusedKimCNN, KimCNN, KimCNNEnsemble
 from export.timing import interleaved_median_ms
 from export.train_classifier import RESULTS, record
 from serving.onnx_session import make_session
@@ -34,7 +34,7 @@ def bench(folder: str | Path, tokens: int = 50, runs: int = 500, batch: int = 1)
     torch_default_threads = torch.get_num_threads()
     torch.set_num_threads(1)
     session = make_session(folder / "model.onnx", threads=1)
-    vocab_size = explained.model.embedding.weight.shape[0]
+    vocab_size = len((folder / "vocab.txt").read_text(encoding="utf-8").splitlines())
     ids = np.random.default_rng(0).integers(2, vocab_size, (batch, tokens))
     ids_t = torch.from_numpy(ids)
 
@@ -46,7 +46,7 @@ def bench(folder: str | Path, tokens: int = 50, runs: int = 500, batch: int = 1)
     fns = {"onnxruntime_p50_ms": lambda: session.run(None, {"ids": ids}),
            "torch_eager_p50_ms": eager(explained),
            "torch_eager_logits_only_p50_ms": eager(explained.model)}
-    if isinstance(explained.model, KimCNN):
+    if isinstance(explained.model, KimCNN | KimCNNEnsemble):
         fns["torch_eager_fused_p50_ms"] = eager(FusedKimCNN(explained))
     result = interleaved_median_ms(fns, runs)
     result["ratio"] = result["onnxruntime_p50_ms"] / result["torch_eager_p50_ms"]

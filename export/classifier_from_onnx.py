@@ -21,7 +21,8 @@ import torch
 from onnx import numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
-from export.classifier_model import BiLSTMClassifier, Explained, HalfEmbedding, build_model
+from export.classifier_model import (BiLSTMClassifier, Explained, HalfEmbedding, KimCNNEnsemble,
+                                     build_model)
 from export.evaluate_classifier import evaluate
 from export.lm_from_onnx import RECURRENT_OPS, copy_layer, layer_weights
 from export.manifest import write_manifest
@@ -35,14 +36,17 @@ def tensor(array: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.array(array, np.float32))
 
 
-def conv_weights(values: dict, widths: list[int], maps: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def conv_weights(values: dict, widths: list[int], maps: int,
+                 prefix: str = "") -> list[tuple[np.ndarray, np.ndarray]]:
     """(weight (maps, dim, width), bias) of each filter width, from the three Conv nodes of the
-    first export or the one matrix of parts (dim, sum of width x maps) of FusedKimCNN."""
-    if "parts_weight" not in values:
+    first export or the one matrix of parts (dim, sum of width x maps) of a FusedPooling
+    (`prefix`: "members.<k>." in FusedKimCNN)."""
+    if prefix + "parts_weight" not in values:
         return [(values[f"model.convs.{i}.weight"], values[f"model.convs.{i}.bias"])
                 for i in range(len(widths))]
-    columns = np.split(values["parts_weight"], np.cumsum([w * maps for w in widths])[:-1], axis=1)
-    return [(c.reshape(c.shape[0], w, maps).transpose(2, 0, 1), values[f"bias_{i}"])
+    columns = np.split(values[prefix + "parts_weight"], np.cumsum([w * maps for w in widths])[:-1],
+                       axis=1)
+    return [(c.reshape(c.shape[0], w, maps).transpose(2, 0, 1), values[f"{prefix}bias_{i}"])
             for i, (c, w) in enumerate(zip(columns, widths))]
 
 
@@ -53,24 +57,30 @@ def explained_from_onnx(folder: str | Path) -> Explained:
     graph = onnx.load(str(folder / "model.onnx")).graph
     values = {w.name: numpy_helper.to_array(w) for w in graph.initializer}
     nodes = list(graph.node)
-    table = next(n.input[0] for n in nodes if n.op_type == "Gather" and n.input[1] == "ids")
+    tables = [n.input[0] for n in nodes if n.op_type == "Gather" and n.input[1] == "ids"]
     out_weight = values[next(n.input[1] for n in nodes if n.output[0] == "contributions")][0]
     out_bias = next(v for k, v in values.items() if k.endswith("out.bias"))
-    vocab_size, dim = values[table].shape
+    vocab_size, dim = values[tables[0]].shape
     if hp["model"] == "bilstm":
         weights = layer_weights(next(n for n in nodes if n.op_type in RECURRENT_OPS), values)
         model = build_model("bilstm", vocab_size, dim=dim, hidden=weights[1].shape[-1])
         for direction, suffix in enumerate(("_l0", "_l0_reverse")):
             copy_layer(model.lstm, suffix, tuple(v[direction] for v in weights), "lstm")
-    else:
-        model = build_model("cnn-rand", vocab_size, dim=dim, widths=tuple(hp["filter_widths"]),
-                            maps=hp["feature_maps"])
-        for conv, (weight, bias) in zip(model.convs, conv_weights(values, hp["filter_widths"],
-                                                                  hp["feature_maps"])):
-            conv.weight.data, conv.bias.data = tensor(weight), tensor(bias)
+    else:  # one CNN, or an ensemble whose members each have their table and filters
+        widths = hp["filter_widths"][:len(hp["filter_widths"]) // len(tables)]
+        singles = [build_model("cnn-rand", vocab_size, dim=dim, widths=tuple(widths),
+                               maps=hp["feature_maps"]) for _ in tables]
+        for k, single in enumerate(singles):
+            prefix = f"members.{k}." if f"members.{k}.parts_weight" in values else ""
+            for conv, (weight, bias) in zip(single.convs, conv_weights(values, widths,
+                                                                       hp["feature_maps"], prefix)):
+                conv.weight.data, conv.bias.data = tensor(weight), tensor(bias)
+        model = singles[0] if len(singles) == 1 else KimCNNEnsemble(singles)
     model.out.weight.data, model.out.bias.data = tensor(out_weight), tensor(out_bias)
     explained = Explained(model, manifest["metrics"]["temperature"])
-    explained.model.embedding = HalfEmbedding(tensor(values[table]))
+    singles = explained.model.members if len(tables) > 1 else [explained.model]
+    for single, table in zip(singles, tables):
+        single.embedding = HalfEmbedding(tensor(values[table]))
     return explained
 
 

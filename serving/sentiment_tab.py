@@ -45,15 +45,19 @@ def describe(m: dict) -> str:
     t, metrics = m["training"], m["metrics"]
     vectors = (f"initialised with {t['vectors']} ({t['vocab_with_vectors']} of its words)"
                if t.get("vectors") else "with randomly initialised word vectors")
-    restarts = (f" of the best of {t['restarts']} restarts" if t.get("restarts", 1) > 1 else "")
+    members, restarts = t.get("members", 1), t.get("restarts", 1)
+    kept = (f"averaging the {members} best of {restarts} restarts (epochs "
+            f"{', '.join(map(str, t['best_epoch']))}, best dev accuracy)" if members > 1 else
+            f"keeping epoch {t['best_epoch']}"
+            + (f" of the best of {restarts} restarts" if restarts > 1 else "")
+            + " (best dev accuracy)")
     done, total = metrics.get("mr_cv_folds"), metrics.get("mr_cv_folds_total", 10)
     cv = (f", MR {total}-fold CV {100 * metrics['mr_cv_accuracy']:.1f}%"
           + (f" (mean of the {done} folds that ran)" if done and done < total else "")
           if "mr_cv_accuracy" in metrics else "")
     return (f"**{m['name']}** — {m['architecture']}. {m.get('description', '')} Trained on SST-2 "
-            f"{vectors}, {t['optimizer']}, up to {t['epochs']} epochs, keeping epoch "
-            f"{t['best_epoch']}{restarts} (best dev accuracy), in {t['seconds']} s on "
-            f"{t['machine']}. "
+            f"{vectors}, {t['optimizer']}, up to {t['epochs']} epochs, {kept}, in {t['seconds']} s "
+            f"on {t['machine']}. "
             f"SST-2 test accuracy {100 * metrics['sst2_test_accuracy']:.1f}%{cv}; probabilities "
             f"calibrated on dev (temperature {metrics['temperature']:.2f}).")
 

@@ -1,16 +1,22 @@
 """Training, export and calibration of the sentence classifiers, on a tiny synthetic task."""
+import subprocess
+import sys
+
 import numpy as np
 import onnx
 import pytest
 import torch
 
-from classifier_synthetic import tiny_folder, train_tiny
+from classifier_synthetic import sentences, tiny_folder, train_tiny
+from conftest import ROOT
 from export.classifier_from_onnx import explained_from_onnx
 from export.classifier_model import Explained
 from export.train_classifier import expected_calibration_error, export_onnx, fit_temperature
 from serving.onnx_session import make_session
+from serving.sentiment import SentimentModel
+from serving.weights import load_manifest
 
-KINDS = ["cnn-rand", "bilstm"]
+KINDS = ["cnn-rand", "bilstm", "cnn-ensemble"]
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -86,3 +92,29 @@ def test_temperature_fit_lowers_the_calibration_error():
     assert t > 2
     assert expected_calibration_error(logits / t, labels) < 0.05 < \
         expected_calibration_error(logits, labels)
+
+
+def test_the_training_command_averages_restarts_and_reexports_from_its_checkpoint(tmp_path):
+    """export.train_classifier end to end on the synthetic task: --members 2 of --seeds 2 gives
+    one graph whose manifest says so and which serves; --from-checkpoint exports it again with
+    the same accuracy."""
+    (tmp_path / "sst2").mkdir()
+    for split, seed in [("train", 0), ("dev", 1), ("test", 2)]:
+        (tmp_path / f"sst2/stsa.binary.{split}").write_text(
+            "".join(f"{label} {' '.join(words)}\n"
+                    for words, label in sentences(300 if split == "train" else 60, seed)))
+    common = [sys.executable, "-m", "export.train_classifier", "--data-dir", str(tmp_path),
+              "--results", str(tmp_path / "results.json")]
+    subprocess.run(common + ["--model", "cnn-rand", "--seeds", "2", "--members", "2",
+                             "--set", "epochs=3", "optimizer=adam", "lr=0.01",
+                             "--checkpoint", str(tmp_path / "cnn.safetensors"),
+                             "--out", str(tmp_path / "sentiment-cnn")], check=True, cwd=ROOT)
+    manifest = load_manifest(tmp_path / "sentiment-cnn")
+    assert manifest["training"]["members"] == 2 and len(manifest["training"]["seed"]) == 2
+    assert manifest["hyperparameters"]["filter_widths"] == [3, 4, 5, 3, 4, 5]
+    assert manifest["metrics"]["sst2_test_accuracy"] > 0.9
+    assert SentimentModel(manifest).classify("a wonderful film")["label"] == "positive"
+    subprocess.run(common + ["--from-checkpoint", str(tmp_path / "cnn.safetensors"),
+                             "--out", str(tmp_path / "again")], check=True, cwd=ROOT)
+    again = load_manifest(tmp_path / "again")
+    assert again["metrics"]["sst2_test_accuracy"] == manifest["metrics"]["sst2_test_accuracy"]

@@ -10,6 +10,7 @@ from classifier_synthetic import tiny_folder
 from conftest import WEIGHTS_DIR
 from export.app_process import start_app, stop_app
 from serving.sentiment import SentimentModel
+from serving.sentiment_tab import describe
 from serving.weights import load_manifest
 
 SHIPPED = [p for p in sorted(WEIGHTS_DIR.glob("sentiment-*")) if (p / "manifest.json").is_file()]
@@ -18,7 +19,8 @@ SHIPPED = [p for p in sorted(WEIGHTS_DIR.glob("sentiment-*")) if (p / "manifest.
 @pytest.fixture(scope="module")
 def tiny_weights(tmp_path_factory):
     root = tmp_path_factory.mktemp("weights")
-    for kind, name in [("cnn-rand", "sentiment-cnn"), ("bilstm", "sentiment-bilstm")]:
+    for kind, name in [("cnn-rand", "sentiment-cnn"), ("bilstm", "sentiment-bilstm"),
+                       ("cnn-ensemble", "sentiment-cnn-ensemble")]:
         tiny_folder(root / name, kind)
     return root
 
@@ -120,3 +122,10 @@ def test_classify_endpoint_long_and_bad_input(sentiment_client):
     with pytest.raises(AppError, match="Unknown model"):
         sentiment_client.predict("fine", "no-such-model", api_name="/classify")
     assert sentiment_client.predict("wonderful", api_name="/classify")["label"] == "positive"
+
+
+def test_the_description_says_how_each_model_was_kept(tiny_weights):
+    texts = {p.name: describe(load_manifest(p)) for p in tiny_weights.iterdir()}
+    assert "keeping epoch 8 (best dev accuracy)" in texts["sentiment-cnn"]
+    assert "averaging the 2 best of 2 restarts (epochs 8, 8" in texts["sentiment-cnn-ensemble"]
+    assert "average of 2 networks" in texts["sentiment-cnn-ensemble"]
