@@ -266,7 +266,8 @@ def train_sst2(args, device, splits):
                 "machine": device_name(device), "seconds": round(time.time() - started),
                 "best_epoch": epochs if len(kept) > 1 else epochs[0],
                 "seed": seeds if len(kept) > 1 else seeds[0],
-                "restarts": args.seeds, "members": len(kept), **hyper}
+                "restarts": args.seeds, "members": len(kept),
+                "restart_dev_accuracies": {r[1]: r[0] for r in restarts}, **hyper}
         if args.checkpoint:  # saved after every restart: a run cut short still leaves one
             save_checkpoint(args.checkpoint, best, vocab, info)
     return best, vocab, info
@@ -351,6 +352,7 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
                                              "optimizer", "lr", "batch_size", "vectors",
                                              "vocab_with_vectors", "seed")},
                      "restarts": info.get("restarts", 1), "members": members,
+                     "restart_dev_accuracies": info.get("restart_dev_accuracies"),
                      "extra_vocab": info.get("extra_vocab", 0), "selection": selection},
         "description": DESCRIPTIONS[family] + (
             f" Its answer is the average of {members} such networks trained from different "
