@@ -26,7 +26,7 @@ from export.classifier_model import (BiLSTMClassifier, Explained, HalfEmbedding,
 from export.evaluate_classifier import evaluate
 from export.lm_from_onnx import RECURRENT_OPS, copy_layer, layer_weights
 from export.manifest import write_manifest
-from export.train_classifier import export_onnx
+from export.train_classifier import RESULTS, cv_metrics, export_onnx
 from serving.onnx_session import make_session
 
 MAX_QUANTIZATION_LOSS = 0.003  # SST-2 test accuracy (0.3 points)
@@ -84,10 +84,11 @@ def explained_from_onnx(folder: str | Path) -> Explained:
     return explained
 
 
-def max_difference(old: Path, new: Path, length: int = 50, sentences: int = 20) -> dict[str, float]:
+def max_difference(old: Path, new: Path, vocab_size: int, length: int = 50,
+                   sentences: int = 20) -> dict[str, float]:
     """The largest difference of each output between two graphs on random sentences."""
     a, b = make_session(old), make_session(new)
-    ids = np.random.default_rng(0).integers(2, 1000, (sentences, 1, length))
+    ids = np.random.default_rng(0).integers(2, min(vocab_size, 1000), (sentences, 1, length))
     outputs = [o.name for o in a.get_outputs()]
     diff = dict.fromkeys(outputs, 0.0)
     for x in ids:
@@ -96,15 +97,19 @@ def max_difference(old: Path, new: Path, length: int = 50, sentences: int = 20) 
     return diff
 
 
-def reexport(folder: Path) -> dict:
+def reexport(folder: Path, results_name: str | None = None, results_path: str = RESULTS) -> dict:
     """Re-export folder/model.onnx in place from the weights it holds. A BiLSTM's LSTM is then
     stored as int8 (onnxruntime's DynamicQuantizeLSTM, 2.5x faster at batch 1) when that moves
     the SST-2 test accuracy by less than MAX_QUANTIZATION_LOSS; a CNN stays float (no int8 Conv
-    kernel on CPU, DESIGN.md). Rewrites the manifest; returns the accuracies and the largest
-    output differences from the graph it replaced."""
+    kernel on CPU, DESIGN.md). Rewrites the manifest, its MR cross-validation and the comparison
+    table refreshed from results_path when results_name (the model's key there) is given;
+    returns the accuracies and the largest output differences from the graph it replaced."""
     manifest = json.loads((folder / "manifest.json").read_text())
     explained, served = explained_from_onnx(folder), folder / "model.onnx"
     metrics = manifest["metrics"]
+    if results_name:
+        manifest["comparison"] = json.loads(Path(results_path).read_text())
+        metrics |= cv_metrics(manifest["comparison"], results_name)
     report = {"folder": folder.as_posix(), "sst2_test_accuracy_before": metrics["sst2_test_accuracy"]}
     with tempfile.TemporaryDirectory() as tmp:
         fp32, previous = Path(tmp) / "model.onnx", Path(tmp) / "previous.onnx"
@@ -122,7 +127,8 @@ def reexport(folder: Path) -> dict:
                                             "weights, fp16 embedding table")
             else:
                 shutil.copyfile(fp32, served)
-        report["max_difference"] = max_difference(previous, served)
+        vocab_size = len((folder / "vocab.txt").read_text(encoding="utf-8").splitlines())
+        report["max_difference"] = max_difference(previous, served, vocab_size)
     write_manifest(folder, {k: v for k, v in manifest.items() if k not in ("versions", "files")})
     return {**report, **{k: v for k, v in metrics.items() if "sst2_test" in k},
             "quantization": manifest["quantization"]}
@@ -131,8 +137,12 @@ def reexport(folder: Path) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("folders", nargs="+", type=Path)
-    for folder in p.parse_args().folders:
-        print(json.dumps(reexport(folder), indent=2))
+    p.add_argument("--results-name", help="refresh the MR CV metrics and the comparison table "
+                                           "from --results, this being the model's key there")
+    p.add_argument("--results", default=RESULTS)
+    args = p.parse_args()
+    for folder in args.folders:
+        print(json.dumps(reexport(folder, args.results_name, args.results), indent=2))
 
 
 if __name__ == "__main__":

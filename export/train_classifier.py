@@ -302,13 +302,17 @@ def evaluate_and_write(args, model, vocab: list[str], info: dict, splits, device
     record(args.results, f"{args.name}/sst2", {**metrics, "training": info})
     if args.out:
         results = json.loads(Path(args.results).read_text())
-        cv = results.get(f"{args.name}/mr-cv")
-        if cv:
-            metrics |= {"mr_cv_accuracy": cv["accuracy"], "mr_cv_folds": len(cv["folds"]),
-                        "mr_cv_folds_total": cv["folds_total"], "mr_cv_command": cv["command"]}
-        write_folder(Path(args.out), explained.cpu(), vocab, info, metrics, comparison=results,
+        write_folder(Path(args.out), explained.cpu(), vocab, info,
+                     metrics | cv_metrics(results, args.name), comparison=results,
                      data_files=[Path(args.data_dir) / f for f in SST2_FILES.values()],
                      max_tokens=args.max_tokens)
+
+
+def cv_metrics(results: dict, name: str) -> dict:
+    """The MR cross-validation of results key `name` as manifest metrics (none if it never ran)."""
+    cv = results.get(f"{name}/mr-cv")
+    return {"mr_cv_accuracy": cv["accuracy"], "mr_cv_folds": len(cv["folds"]),
+            "mr_cv_folds_total": cv["folds_total"], "mr_cv_command": cv["command"]} if cv else {}
 
 
 def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, metrics: dict, *,

@@ -1,4 +1,5 @@
 """Training, export and calibration of the sentence classifiers, on a tiny synthetic task."""
+import json
 import subprocess
 import sys
 
@@ -8,8 +9,8 @@ import pytest
 import torch
 
 from classifier_synthetic import sentences, tiny_folder, train_tiny
-from conftest import ROOT
-from export.classifier_from_onnx import explained_from_onnx
+from conftest import ROOT, needs_data
+from export.classifier_from_onnx import explained_from_onnx, reexport
 from export.classifier_model import Explained
 from export.train_classifier import expected_calibration_error, export_onnx, fit_temperature
 from serving.onnx_session import make_session
@@ -118,3 +119,15 @@ def test_the_training_command_averages_restarts_and_reexports_from_its_checkpoin
                              "--out", str(tmp_path / "again")], check=True, cwd=ROOT)
     again = load_manifest(tmp_path / "again")
     assert again["metrics"]["sst2_test_accuracy"] == manifest["metrics"]["sst2_test_accuracy"]
+
+
+@needs_data("sst2/stsa.binary.test")
+def test_reexport_refreshes_the_cross_validation_from_the_results(tmp_path):
+    folder = tiny_folder(tmp_path / "sentiment-cnn", "cnn-rand")
+    results = {"tiny/mr-cv": {"accuracy": 0.75, "folds": [0.7, 0.8], "folds_total": 2,
+                              "command": "python -m export.train_classifier --dataset mr"}}
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    reexport(folder, "tiny", tmp_path / "results.json")
+    manifest = load_manifest(folder)  # verifies the checksums of the rewritten folder
+    assert manifest["comparison"] == results
+    assert manifest["metrics"]["mr_cv_accuracy"] == 0.75 and manifest["metrics"]["mr_cv_folds"] == 2
