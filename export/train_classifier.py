@@ -33,6 +33,7 @@ from export.classifier_vectors import read_vectors, vectors_for, vectors_source
 UNK_ID = 1
 OPSET = 17
 RESULTS = "results/classifier_results.json"
+VECTORS = "weights/word2vec/model.onnx"
 # Kim (2014): Adadelta, mini-batches of 50, 25 epochs. The BiLSTM converges faster with Adam.
 TRAINING = {"cnn": {"optimizer": "adadelta", "lr": 1.0, "epochs": 25, "batch_size": 50},
             "bilstm": {"optimizer": "adam", "lr": 1e-3, "epochs": 10, "batch_size": 50}}
@@ -210,6 +211,8 @@ def run_cv(args, device) -> None:
                  "command": f"python -m export.train_classifier --model {args.model} --dataset mr"
                             f" --name {args.name}"
                             f" --extra-vocab {args.extra_vocab}"
+                            + (f" --vectors {args.vectors}" if source is not None
+                               and args.vectors != VECTORS else "")
                             + "".join(f" --set {k}={v}" for k, v in args.overrides.items())}
         record(args.results, f"{args.name}/mr-cv", entry)  # after every fold: partial runs count
     print(f"{args.model} MR {len(accs)}-fold CV accuracy {entry['accuracy']:.4f} "
@@ -378,7 +381,7 @@ def main() -> None:
     parser.add_argument("--name", help="results key of this variant (default: --model)")
     parser.add_argument("--dataset", default="sst2", choices=["sst2", "mr"])
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
-    parser.add_argument("--vectors", default="weights/word2vec/model.onnx",
+    parser.add_argument("--vectors", default=VECTORS,
                         help="model.onnx (with vocab.txt), word2vec .bin, or .safetensors subset")
     parser.add_argument("--out", help="weights folder to write (SST-2)")
     parser.add_argument("--checkpoint", help="also save the trained weights here (safetensors)")
