@@ -10,7 +10,9 @@ EXAMPLES = ["The movie was wonderful.", "A dull, lifeless and far too long film.
 ROW_LABELS = {"cnn-rand": "CNN-rand", "cnn-static": "CNN-static",
               "cnn-non-static": "CNN-non-static", "cnn-non-static-xv": "CNN-non-static, +20k words",
               "cnn-multichannel": "CNN-multichannel",
-              "cnn-multichannel-xv": "CNN-multichannel, +20k words", "bilstm": "BiLSTM",
+              "cnn-multichannel-xv": "CNN-multichannel, +20k words",
+              "cnn-multichannel-imdb": "CNN-multichannel, +20k words, vectors with IMDB text",
+              "bilstm": "BiLSTM",
               "tfidf-lr": "TF-IDF + logistic regression"}
 HOW_A_CNN_READS = (
     "**How the CNN reads a sentence.** Each word becomes a 300-d vector. 300 filters slide over "
