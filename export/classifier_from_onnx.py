@@ -21,8 +21,8 @@ import torch
 from onnx import numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
-from export.classifier_model import (BiLSTMClassifier, Explained, HalfEmbedding, KimCNNEnsemble,
-                                     build_model)
+from export.classifier_model import (BiLSTMClassifier, Explained, HalfEmbedding, averaged,
+                                     build_model, networks)
 from export.evaluate_classifier import evaluate
 from export.lm_from_onnx import RECURRENT_OPS, copy_layer, layer_weights
 from export.manifest import write_manifest
@@ -75,11 +75,10 @@ def explained_from_onnx(folder: str | Path) -> Explained:
             for conv, (weight, bias) in zip(single.convs, conv_weights(values, widths,
                                                                        hp["feature_maps"], prefix)):
                 conv.weight.data, conv.bias.data = tensor(weight), tensor(bias)
-        model = singles[0] if len(singles) == 1 else KimCNNEnsemble(singles)
+        model = averaged(singles)
     model.out.weight.data, model.out.bias.data = tensor(out_weight), tensor(out_bias)
     explained = Explained(model, manifest["metrics"]["temperature"])
-    singles = explained.model.members if len(tables) > 1 else [explained.model]
-    for single, table in zip(singles, tables):
+    for single, table in zip(networks(explained.model), tables):
         single.embedding = HalfEmbedding(tensor(values[table]))
     return explained
 

@@ -170,6 +170,16 @@ class KimCNNEnsemble(nn.Module):
         return {**layout, "filter_widths": layout["filter_widths"] * len(self.members)}
 
 
+def averaged(singles: list[nn.Module]) -> nn.Module:
+    """One trained network as it is; several, as the KimCNNEnsemble averaging them."""
+    return singles[0] if len(singles) == 1 else KimCNNEnsemble(singles)
+
+
+def networks(model: nn.Module) -> list[nn.Module]:
+    """The single networks a model is made of: an ensemble's members, or the model itself."""
+    return list(model.members) if isinstance(model, KimCNNEnsemble) else [model]
+
+
 def max_norm_(model: nn.Module, limit: float = 3.0) -> None:
     """Kim's constraint, applied after each step: each class's output weight vector is rescaled
     to l2 norm <= limit."""
@@ -209,7 +219,7 @@ class Explained(nn.Module):
     def __init__(self, model: nn.Module, temperature: float = 1.0):
         super().__init__()
         model = copy.deepcopy(model).eval()
-        for single in model.members if isinstance(model, KimCNNEnsemble) else [model]:
+        for single in networks(model):
             fold_to_half_embedding_(single)
         self.model, self.temperature = model, float(temperature)
         self.eval()  # torch.onnx.export restores the mode it found: keep dropout off after it
@@ -270,9 +280,8 @@ class FusedKimCNN(nn.Module):
 
     def __init__(self, explained: Explained):
         super().__init__()
-        self.explained, model = explained, explained.model
-        singles = model.members if isinstance(model, KimCNNEnsemble) else [model]
-        self.members = nn.ModuleList(FusedPooling(m) for m in singles)
+        self.explained = explained
+        self.members = nn.ModuleList(FusedPooling(m) for m in networks(explained.model))
 
     def forward(self, ids: torch.Tensor):
         values, positions, shares = (torch.cat(t, 1) for t in zip(*(m(ids) for m in self.members)))

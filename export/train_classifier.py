@@ -27,7 +27,7 @@ from tqdm import tqdm
 from export.classifier_data import (DEFAULT_DATA_DIR, LABELS, SST2_FILES, build_vocab,
                                     cv_split, load_mr, load_sst2)
 from export.classifier_model import (PAD_ID, Explained, FusedKimCNN, KimCNN, KimCNNEnsemble,
-                                     build_model, max_norm_)
+                                     averaged, build_model, max_norm_, networks)
 from export.classifier_vectors import read_vectors, vectors_for, vectors_source
 
 UNK_ID = 1
@@ -239,7 +239,7 @@ def load_checkpoint(path):
     kind = "cnn-non-static" if info["model"] == "cnn-multichannel" else info["model"]
     singles = [build_model(kind, len(vocab), torch.zeros(len(vocab), info["dim"]))
                for _ in range(info.get("members", 1))]
-    model = singles[0] if len(singles) == 1 else KimCNNEnsemble(singles)
+    model = averaged(singles)
     model.load_state_dict(state)
     return model, vocab, info
 
@@ -261,7 +261,7 @@ def train_sst2(args, device, splits):
                                           desc=f"{args.name} SST-2 seed {seed}", **hyper)
         restarts.append((dev_acc, seed, best_epoch, model.cpu()))
         kept = sorted(restarts, key=lambda r: -r[0])[:args.members]
-        best = kept[0][3] if len(kept) == 1 else KimCNNEnsemble([r[3] for r in kept])
+        best = averaged([r[3] for r in kept])
         epochs, seeds = [r[2] for r in kept], [r[1] for r in kept]
         info = {"model": args.model, "name": args.name, "dim": model.embedding.embedding_dim,
                 "vectors": None if vectors is None else vectors_source(args.vectors),
@@ -327,9 +327,8 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
     out.mkdir(parents=True, exist_ok=True)
     export_onnx(explained, out / "model.onnx")
     (out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    kind, model, members = info["model"], explained.model, info.get("members", 1)
-    family, features = kind.split("-")[0], model.out.in_features
-    single = model.members[0] if isinstance(model, KimCNNEnsemble) else model
+    kind, model, singles = info["model"], explained.model, networks(explained.model)
+    family, features, members = kind.split("-")[0], model.out.in_features, len(singles)
     architecture = ((f"Kim (2014) CNN, {kind[4:]}" if family == "cnn"
                      else "bidirectional LSTM, max pooling")
                     + (f", average of {members} networks" if members > 1 else "")
@@ -340,7 +339,7 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
     write_manifest(out, {
         "name": out.name, "task": "sentiment", "architecture": architecture,
         "hyperparameters": {"model": kind, "labels": list(LABELS),
-                            "embedding_dim": single.embedding.weight.shape[1],
+                            "embedding_dim": singles[0].embedding.weight.shape[1],
                             "max_tokens": max_tokens, **model.evidence_layout(),
                             "dropout": model.dropout.p, "max_norm": 3.0},
         "inputs": [{"name": "ids", "dtype": "int64", "shape": ["batch", "tokens"]}],

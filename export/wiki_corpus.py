@@ -43,9 +43,10 @@ class WikiSentences:
 
     def __iter__(self):
         for path in self.paths:
+            reviews = path.name.endswith(".jsonl.gz")
             with gzip.open(path, "rt", encoding="utf-8") as f:
                 for line in f:
                     words = (text8_tokens(json.loads(line)["text"].replace("<br />", " "))
-                             if path.name.endswith(".jsonl.gz") else line.split())
+                             if reviews else line.split())
                     for start in range(0, len(words), self.chunk_tokens):
                         yield words[start:start + self.chunk_tokens]

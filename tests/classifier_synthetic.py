@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from export.classifier_data import build_vocab
-from export.classifier_model import Explained, KimCNNEnsemble, build_model
+from export.classifier_model import Explained, averaged, build_model, networks
 from export.train_classifier import encode, train_model, write_folder
 
 FILLERS = "the movie film was is a this plot acting story really quite and of it".split()
@@ -40,17 +40,17 @@ def train_tiny(kind: str = "cnn-rand", n: int = 400, epochs: int = 8):
         accs.append(train_model(singles[-1], encode(train, vocab), encode(dev, vocab),
                                 optimizer="adam", lr=0.01, epochs=epochs, batch_size=25,
                                 device=torch.device("cpu"), seed=seed, desc=f"tiny {kind}")[0])
-    return (singles[0] if len(singles) == 1 else KimCNNEnsemble(singles)), vocab, min(accs)
+    return averaged(singles), vocab, min(accs)
 
 
 def tiny_folder(out: Path, kind: str = "cnn-rand") -> Path:
     """A weights folder of a tiny trained model, written as the real export writes one."""
     model, vocab, acc = train_tiny(kind)
-    members = len(model.members) if isinstance(model, KimCNNEnsemble) else 1
+    members = len(networks(model))
     info = {"model": "cnn-rand" if members > 1 else kind, "members": members, "restarts": members,
             "machine": "test", "seconds": 0, "epochs": 8,
-            "best_epoch": [8] * members if members > 1 else 8, "optimizer": "adam", "lr": 0.01, "batch_size": 25, "vectors": None,
-            "vocab_with_vectors": 0, "seed": 0}
+            "best_epoch": [8] * members if members > 1 else 8, "optimizer": "adam", "lr": 0.01,
+            "batch_size": 25, "vectors": None, "vocab_with_vectors": 0, "seed": 0}
     metrics = {"sst2_test_accuracy": acc, "sst2_dev_accuracy": acc, "temperature": 1.0}
     write_folder(out, Explained(model), vocab, info, metrics, comparison={}, data_files=[],
                  max_tokens=200)
