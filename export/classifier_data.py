@@ -1,8 +1,11 @@
-"""The sentence-classification data of Kim (2014): SST-2 with its splits, MR with 10-fold CV.
+"""The sentence-classification data of Kim (2014): SST-2 with its splits, MR with 10-fold CV; and
+IMDB's labeled training reviews, a larger set of the same task to train on first.
 
 Sentences come back already tokenised by tokenization.sst, the same rules serving applies to user
 text. Labels: 0 negative, 1 positive.
 """
+import gzip
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +17,7 @@ DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "d
 LABELS = ("negative", "positive")
 SST2_FILES = {split: f"sst2/stsa.binary.{split}" for split in ("train", "dev", "test")}
 MR_FILES = ("mr/rt-polarity.neg", "mr/rt-polarity.pos")  # index = label
+IMDB_TRAIN = "imdb/train.jsonl.gz"  # never its test split
 
 Examples = list[tuple[list[str], int]]
 
@@ -32,6 +36,19 @@ def load_mr(data_dir: str | Path = DEFAULT_DATA_DIR) -> Examples:
     return [(sst_tokens(line), label) for label, name in enumerate(MR_FILES)
             for line in (Path(data_dir) / name).read_text(encoding="latin-1").splitlines()
             if line.strip()]
+
+
+def load_imdb_train(data_dir: str | Path = DEFAULT_DATA_DIR, max_tokens: int = 200,
+                    limit: int = 0, seed: int = 0) -> Examples:
+    """IMDB's 25,000 labeled training reviews (or a random `limit` of them), cut to the first
+    max_tokens tokens as serving cuts user text; the reviews' <br /> tags are dropped."""
+    with gzip.open(Path(data_dir) / IMDB_TRAIN, "rt", encoding="utf-8") as f:
+        reviews = [json.loads(line) for line in f]
+    if limit:  # the file holds all positives, then all negatives
+        reviews = [reviews[i] for i in np.random.default_rng(seed).permutation(len(reviews))[:limit]]
+    label = {"neg": LABELS.index("negative"), "pos": LABELS.index("positive")}
+    return [(sst_tokens(r["text"].replace("<br />", " "))[:max_tokens], label[r["label"]])
+            for r in reviews]
 
 
 def mr_folds(n: int, folds: int = 10, seed: int = 13) -> list[np.ndarray]:

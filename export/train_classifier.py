@@ -5,6 +5,7 @@ temperature on dev, measures test accuracy on exactly what is exported, and writ
 folder (--out) and/or a fp16 safetensors checkpoint (--checkpoint).
     python -m export.train_classifier --model cnn-non-static --vectors weights/word2vec/model.onnx \
         --out weights/sentiment-cnn
+--pretrain-epochs N first trains each network N epochs on IMDB's 25,000 labeled training reviews.
 MR: 10-fold cross-validation with a fixed shuffle; each fold's dev slice of its training part
 picks the epoch. Writes accuracies only.
     python -m export.train_classifier --model cnn-rand --dataset mr
@@ -24,8 +25,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from export.classifier_data import (DEFAULT_DATA_DIR, LABELS, SST2_FILES, build_vocab,
-                                    cv_split, load_mr, load_sst2)
+from export.classifier_data import (DEFAULT_DATA_DIR, IMDB_TRAIN, LABELS, SST2_FILES,
+                                    build_vocab, cv_split, load_imdb_train, load_mr, load_sst2)
 from export.classifier_model import (PAD_ID, Explained, FusedKimCNN, KimCNN, KimCNNEnsemble,
                                      averaged, build_model, max_norm_, networks)
 from export.classifier_vectors import read_vectors, vectors_for, vectors_source
@@ -121,6 +122,25 @@ def train_model(model, train: Encoded, dev: Encoded, *, optimizer: str, lr: floa
     return best_acc, best_epoch
 
 
+def imdb_reviews(args):
+    """The labeled IMDB reviews to train on first, tokenised once per run (None without
+    --pretrain-epochs)."""
+    if not args.pretrain_epochs:
+        return None
+    return load_imdb_train(args.data_dir, args.max_tokens, args.limit, args.seed)
+
+
+def train_restart(model, train: Encoded, dev: Encoded, imdb: Encoded | None, *, hyper: dict,
+                  pretrain_epochs: int, device, seed: int, desc: str) -> tuple[float, int]:
+    """train_model on the task, after (with imdb) pretrain_epochs on IMDB's labeled reviews:
+    25,000 movie reviews tune the vectors of sentiment words that the task's few thousand
+    training sentences never show. The IMDB epoch kept is also the one best on dev."""
+    if imdb:
+        train_model(model, imdb, dev, device=device, seed=seed, desc=f"{desc}, IMDB first",
+                    **{**hyper, "epochs": pretrain_epochs})
+    return train_model(model, train, dev, device=device, seed=seed, desc=desc, **hyper)
+
+
 def fit_temperature(logits: np.ndarray, labels) -> float:
     """The T minimising the negative log-likelihood of softmax(logits / T) (Guo et al. 2017)."""
     labels = np.asarray(labels)
@@ -189,6 +209,7 @@ def run_cv(args, device) -> None:
         examples = [examples[i] for i in order[:args.limit]]
     source = read_vectors(args.vectors) if args.model != "cnn-rand" else None
     hyper = {**TRAINING[args.model.split("-")[0]], **args.overrides}
+    imdb = imdb_reviews(args)
     accs, epochs = [], []
     started = time.time()
     for fold in range(args.folds_run or args.folds):
@@ -198,8 +219,10 @@ def run_cv(args, device) -> None:
         model = build_model(args.model, len(vocab), vectors)
         train, dev, test = (encode([examples[i] for i in idx], vocab)
                             for idx in (train_idx, dev_idx, test_idx))
-        _, best_epoch = train_model(model, train, dev, device=device, seed=args.seed + fold,
-                                    desc=f"{args.model} MR fold {fold + 1}/{args.folds}", **hyper)
+        _, best_epoch = train_restart(model, train, dev, imdb and encode(imdb, vocab),
+                                      hyper=hyper, pretrain_epochs=args.pretrain_epochs,
+                                      device=device, seed=args.seed + fold,
+                                      desc=f"{args.model} MR fold {fold + 1}/{args.folds}")
         accs.append(accuracy(served_logits(Explained(model), test, device), [y for _, y in test]))
         epochs.append(best_epoch)
         print(f"fold {fold + 1}: test accuracy {accs[-1]:.4f} (epoch {best_epoch})", flush=True)
@@ -213,6 +236,8 @@ def run_cv(args, device) -> None:
                             f" --extra-vocab {args.extra_vocab}"
                             + (f" --vectors {args.vectors}" if source is not None
                                and args.vectors != VECTORS else "")
+                            + (f" --pretrain-epochs {args.pretrain_epochs}"
+                               if args.pretrain_epochs else "")
                             + "".join(f" --set {k}={v}" for k, v in args.overrides.items())}
         record(args.results, f"{args.name}/mr-cv", entry)  # after every fold: partial runs count
     print(f"{args.model} MR {len(accs)}-fold CV accuracy {entry['accuracy']:.4f} "
@@ -251,14 +276,17 @@ def train_sst2(args, device, splits):
     vocab = classifier_vocab([tokens for tokens, _ in splits["train"]], source, args.extra_vocab)
     vectors, covered = pretrained(args.model, vocab, source)
     train, dev = encode(splits["train"], vocab), encode(splits["dev"], vocab)
+    imdb = imdb_reviews(args)
+    imdb = imdb and encode(imdb, vocab)
     hyper = {**TRAINING[args.model.split("-")[0]], **args.overrides}
     started = time.time()
     restarts = []  # (dev accuracy, seed, best epoch, model)
     for seed in range(args.seed, args.seed + args.seeds):
         torch.manual_seed(seed)
         model = build_model(args.model, len(vocab), vectors)
-        dev_acc, best_epoch = train_model(model, train, dev, device=device, seed=seed,
-                                          desc=f"{args.name} SST-2 seed {seed}", **hyper)
+        dev_acc, best_epoch = train_restart(model, train, dev, imdb, hyper=hyper,
+                                            pretrain_epochs=args.pretrain_epochs, device=device,
+                                            seed=seed, desc=f"{args.name} SST-2 seed {seed}")
         restarts.append((dev_acc, seed, best_epoch, model.cpu()))
         kept = sorted(restarts, key=lambda r: -r[0])[:args.members]
         best = averaged([r[3] for r in kept])
@@ -266,7 +294,8 @@ def train_sst2(args, device, splits):
         info = {"model": args.model, "name": args.name, "dim": model.embedding.embedding_dim,
                 "vectors": None if vectors is None else vectors_source(args.vectors),
                 "vocab_with_vectors": covered, "extra_vocab": args.extra_vocab,
-                "machine": device_name(device), "seconds": round(time.time() - started),
+                "pretrain_epochs": args.pretrain_epochs, "machine": device_name(device),
+                "seconds": round(time.time() - started),
                 "best_epoch": epochs if len(kept) > 1 else epochs[0],
                 "seed": seeds if len(kept) > 1 else seeds[0],
                 "restarts": args.seeds, "members": len(kept),
@@ -307,7 +336,8 @@ def evaluate_and_write(args, model, vocab: list[str], info: dict, splits, device
         results = json.loads(Path(args.results).read_text())
         write_folder(Path(args.out), explained.cpu(), vocab, info,
                      metrics | cv_metrics(results, args.name), comparison=results,
-                     data_files=[Path(args.data_dir) / f for f in SST2_FILES.values()],
+                     data_files=[Path(args.data_dir) / f for f in SST2_FILES.values()]
+                     + ([Path(args.data_dir) / IMDB_TRAIN] if info.get("pretrain_epochs") else []),
                      max_tokens=args.max_tokens)
 
 
@@ -333,7 +363,9 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
                      else "bidirectional LSTM, max pooling")
                     + (f", average of {members} networks" if members > 1 else "")
                     + f", {len(vocab)}-word vocabulary")
-    selection = ("epoch with the best SST-2 dev accuracy, and " + (
+    pretrain_epochs = info.get("pretrain_epochs", 0)
+    selection = ("epoch with the best SST-2 dev accuracy" + (
+        " (of the IMDB pass too)" if pretrain_epochs else "") + ", and " + (
         f"the {members} restarts best on dev, their logits averaged" if members > 1
         else "the restart best on dev") + "; softmax temperature fitted on SST-2 dev")
     write_manifest(out, {
@@ -359,10 +391,13 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
                                              "vocab_with_vectors", "seed")},
                      "restarts": info.get("restarts", 1), "members": members,
                      "restart_dev_accuracies": info.get("restart_dev_accuracies"),
-                     "extra_vocab": info.get("extra_vocab", 0), "selection": selection},
+                     "extra_vocab": info.get("extra_vocab", 0), "pretrain_epochs": pretrain_epochs,
+                     "selection": selection},
         "description": DESCRIPTIONS[family] + (
             f" Its answer is the average of {members} such networks trained from different "
-            "random starts, which is steadier than any one of them." if members > 1 else ""),
+            "random starts, which is steadier than any one of them." if members > 1 else "")
+        + (" Before SST-2 it read IMDB's 25,000 labeled movie reviews, which teach it sentiment "
+           "words that SST-2's training sentences never show." if pretrain_epochs else ""),
     })
     print(f"wrote {out}")
 
@@ -388,6 +423,8 @@ def main() -> None:
     parser.add_argument("--results", default=RESULTS)
     parser.add_argument("--extra-vocab", type=int, default=0,
                         help="add the N most frequent words of --vectors to the vocabulary")
+    parser.add_argument("--pretrain-epochs", type=int, default=0,
+                        help="first train each network N epochs on IMDB's labeled training reviews")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--folds-run", type=int, default=0, help="run only the first N folds")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N sentences")

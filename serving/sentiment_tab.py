@@ -12,6 +12,8 @@ ROW_LABELS = {"cnn-rand": "CNN-rand", "cnn-static": "CNN-static",
               "cnn-multichannel": "CNN-multichannel",
               "cnn-multichannel-xv": "CNN-multichannel, +20k words",
               "cnn-multichannel-imdb": "CNN-multichannel, +20k words, vectors with IMDB text",
+              "cnn-multichannel-imdb-pretrained":
+                  "CNN-multichannel, +20k words, vectors with IMDB text, IMDB reviews first",
               "bilstm": "BiLSTM",
               "tfidf-lr": "TF-IDF + logistic regression"}
 HOW_A_CNN_READS = (
@@ -57,8 +59,10 @@ def describe(m: dict) -> str:
     cv = (f", MR {total}-fold CV {100 * metrics['mr_cv_accuracy']:.1f}%"
           + (f" (mean of the {done} folds that ran)" if done and done < total else "")
           if "mr_cv_accuracy" in metrics else "")
-    return (f"**{m['name']}** — {m['architecture']}. {m.get('description', '')} Trained on SST-2 "
-            f"{vectors}, {t['optimizer']}, up to {t['epochs']} epochs, {kept}, in {t['seconds']} s "
+    first = (f"IMDB's labeled training reviews ({t['pretrain_epochs']} epoch{'s' * (t['pretrain_epochs'] > 1)}), then on "
+             if t.get("pretrain_epochs") else "")
+    return (f"**{m['name']}** — {m['architecture']}. {m.get('description', '')} Trained on "
+            f"{first}SST-2 {vectors}, {t['optimizer']}, up to {t['epochs']} epochs, {kept}, in {t['seconds']} s "
             f"on {t['machine']}. "
             f"SST-2 test accuracy {100 * metrics['sst2_test_accuracy']:.1f}%{cv}; probabilities "
             f"calibrated on dev (temperature {metrics['temperature']:.2f}).")

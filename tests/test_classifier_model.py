@@ -1,7 +1,9 @@
 """Training, export and calibration of the sentence classifiers, on a tiny synthetic task."""
+import gzip
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -15,6 +17,7 @@ from export.classifier_model import Explained
 from export.train_classifier import expected_calibration_error, export_onnx, fit_temperature
 from serving.onnx_session import make_session
 from serving.sentiment import SentimentModel
+from serving.sentiment_tab import describe
 from serving.weights import load_manifest
 
 KINDS = ["cnn-rand", "bilstm", "cnn-ensemble"]
@@ -96,22 +99,31 @@ def test_temperature_fit_lowers_the_calibration_error():
 
 
 def test_the_training_command_averages_restarts_and_reexports_from_its_checkpoint(tmp_path):
-    """export.train_classifier end to end on the synthetic task: --members 2 of --seeds 2 gives
-    one graph whose manifest says so and which serves; --from-checkpoint exports it again with
-    the same accuracy."""
+    """export.train_classifier end to end on the synthetic task: --members 2 of --seeds 2, each
+    first trained on "IMDB" reviews, gives one graph whose manifest says so and which serves;
+    --from-checkpoint exports it again with the same accuracy."""
     (tmp_path / "sst2").mkdir()
+    (tmp_path / "imdb").mkdir()
     for split, seed in [("train", 0), ("dev", 1), ("test", 2)]:
         (tmp_path / f"sst2/stsa.binary.{split}").write_text(
             "".join(f"{label} {' '.join(words)}\n"
                     for words, label in sentences(300 if split == "train" else 60, seed)))
+    with gzip.open(tmp_path / "imdb/train.jsonl.gz", "wt") as f:
+        f.writelines(json.dumps({"text": " ".join(words) + "<br /><br />the end.",
+                                 "label": ["neg", "pos"][label]}) + "\n"
+                     for words, label in sentences(200, 3))
     common = [sys.executable, "-m", "export.train_classifier", "--data-dir", str(tmp_path),
               "--results", str(tmp_path / "results.json")]
     subprocess.run(common + ["--model", "cnn-rand", "--seeds", "2", "--members", "2",
                              "--set", "epochs=3", "optimizer=adam", "lr=0.01",
+                             "--pretrain-epochs", "1",
                              "--checkpoint", str(tmp_path / "cnn.safetensors"),
                              "--out", str(tmp_path / "sentiment-cnn")], check=True, cwd=ROOT)
     manifest = load_manifest(tmp_path / "sentiment-cnn")
     assert manifest["training"]["members"] == 2 and len(manifest["training"]["seed"]) == 2
+    assert manifest["training"]["pretrain_epochs"] == 1
+    assert "Trained on IMDB's labeled training reviews (1 epoch), then on SST-2" in describe(manifest)
+    assert [Path(d["path"]).parent.name for d in manifest["training_data"]] == ["sst2"] * 3 + ["imdb"]
     assert manifest["hyperparameters"]["filter_widths"] == [3, 4, 5, 3, 4, 5]
     assert manifest["metrics"]["sst2_test_accuracy"] > 0.9
     assert SentimentModel(manifest).classify("a wonderful film")["label"] == "positive"
@@ -119,6 +131,7 @@ def test_the_training_command_averages_restarts_and_reexports_from_its_checkpoin
                              "--out", str(tmp_path / "again")], check=True, cwd=ROOT)
     again = load_manifest(tmp_path / "again")
     assert again["metrics"]["sst2_test_accuracy"] == manifest["metrics"]["sst2_test_accuracy"]
+    assert again["training_data"] == manifest["training_data"]
 
 
 @needs_data("sst2/stsa.binary.test")

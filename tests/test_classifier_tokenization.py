@@ -1,7 +1,8 @@
-"""tokenization.sst: Kim's clean_str rules, on user text and on the SST-2 / MR files."""
+"""tokenization.sst: Kim's clean_str rules, on user text and on the SST-2 / MR / IMDB files."""
 import re
 
 from conftest import DATA_DIR, needs_data
+from export.classifier_data import load_imdb_train
 from tokenization.sst import sst_tokens, sst_tokens_with_spans
 
 
@@ -50,3 +51,10 @@ def test_mr_is_latin1_and_its_clitics_split_as_in_sst():
     assert sst_tokens(line)[:6] == ["the", "rock", "is", "destined", "to", "be"]
     assert sst_tokens("the 21st century's new \" conan \"") == \
         ["the", "21st", "century", "'s", "new", "conan"]
+
+
+@needs_data("imdb/train.jsonl.gz")
+def test_imdb_reviews_come_cut_without_markup_and_with_both_labels():
+    reviews = load_imdb_train(DATA_DIR, max_tokens=30, limit=40)
+    assert len(reviews) == 40 and {label for _, label in reviews} == {0, 1}
+    assert all(0 < len(tokens) <= 30 and "br" not in tokens for tokens, _ in reviews)
