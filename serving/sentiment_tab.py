@@ -35,7 +35,7 @@ def accuracy_table(manifests: list[dict]) -> list[list]:
         if key not in results:
             return None
         entry = results[key]
-        value = round(100 * entry["accuracy" if key.endswith("mr-cv") else "sst2_test_accuracy"], 1)
+        value = f'{100 * entry["accuracy" if key.endswith("mr-cv") else "sst2_test_accuracy"]:.1f}'
         done, total = len(entry.get("folds", [])), entry.get("folds_total")
         return f"{value} ({done} of {total} folds)" if total and done < total else value
 

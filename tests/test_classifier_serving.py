@@ -10,7 +10,7 @@ from classifier_synthetic import tiny_folder
 from conftest import WEIGHTS_DIR
 from export.app_process import start_app, stop_app
 from serving.sentiment import SentimentModel
-from serving.sentiment_tab import describe
+from serving.sentiment_tab import accuracy_table, describe
 from serving.weights import load_manifest
 
 SHIPPED = [p for p in sorted(WEIGHTS_DIR.glob("sentiment-*")) if (p / "manifest.json").is_file()]
@@ -129,3 +129,12 @@ def test_the_description_says_how_each_model_was_kept(tiny_weights):
     assert "keeping epoch 8 (best dev accuracy)" in texts["sentiment-cnn"]
     assert "averaging the 2 best of 2 restarts (epochs 8, 8" in texts["sentiment-cnn-ensemble"]
     assert "average of 2 networks" in texts["sentiment-cnn-ensemble"]
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no shipped sentiment weights")
+def test_the_accuracy_table_shows_one_decimal_for_every_model():
+    """84.0 stays 84.0 beside 84.6 (a float cell would show 84)."""
+    rows = accuracy_table([load_manifest(p) for p in SHIPPED])
+    cells = [cell for row in rows for cell in row[1:] if cell is not None]
+    assert cells and all(cell.split(" ")[0].count(".") == 1
+                         and len(cell.split(" ")[0].split(".")[1]) == 1 for cell in cells)
