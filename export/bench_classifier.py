@@ -26,6 +26,7 @@ from export.classifier_model import FusedKimCNN, KimCNN, KimCNNEnsemble
 from export.timing import interleaved_median_ms
 from export.train_classifier import RESULTS, record
 from serving.onnx_session import make_session
+from serving.weights import read_vocab
 
 
 def bench(folder: str | Path, tokens: int = 50, runs: int = 500, batch: int = 1) -> dict:
@@ -34,7 +35,7 @@ def bench(folder: str | Path, tokens: int = 50, runs: int = 500, batch: int = 1)
     torch_default_threads = torch.get_num_threads()
     torch.set_num_threads(1)
     session = make_session(folder / "model.onnx", threads=1)
-    vocab_size = len((folder / "vocab.txt").read_text(encoding="utf-8").splitlines())
+    vocab_size = len(read_vocab(folder))
     ids = np.random.default_rng(0).integers(2, vocab_size, (batch, tokens))
     ids_t = torch.from_numpy(ids)
 

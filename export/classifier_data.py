@@ -7,6 +7,7 @@ text. Labels: 0 negative, 1 positive.
 import gzip
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,17 +39,24 @@ def load_mr(data_dir: str | Path = DEFAULT_DATA_DIR) -> Examples:
             if line.strip()]
 
 
+def read_reviews(path: str | Path) -> Iterator[dict]:
+    """IMDB's reviews as stored, one JSON object a line, each "text" with its <br /> line breaks
+    turned into spaces."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            review = json.loads(line)
+            yield review | {"text": review["text"].replace("<br />", " ")}
+
+
 def load_imdb_train(data_dir: str | Path = DEFAULT_DATA_DIR, max_tokens: int = 200,
                     limit: int = 0, seed: int = 0) -> Examples:
     """IMDB's 25,000 labeled training reviews (or a random `limit` of them), cut to the first
-    max_tokens tokens as serving cuts user text; the reviews' <br /> tags are dropped."""
-    with gzip.open(Path(data_dir) / IMDB_TRAIN, "rt", encoding="utf-8") as f:
-        reviews = [json.loads(line) for line in f]
+    max_tokens tokens as serving cuts user text."""
+    reviews = list(read_reviews(Path(data_dir) / IMDB_TRAIN))
     if limit:  # the file holds all positives, then all negatives
         reviews = [reviews[i] for i in np.random.default_rng(seed).permutation(len(reviews))[:limit]]
     label = {"neg": LABELS.index("negative"), "pos": LABELS.index("positive")}
-    return [(sst_tokens(r["text"].replace("<br />", " "))[:max_tokens], label[r["label"]])
-            for r in reviews]
+    return [(sst_tokens(r["text"])[:max_tokens], label[r["label"]]) for r in reviews]
 
 
 def mr_folds(n: int, folds: int = 10, seed: int = 13) -> list[np.ndarray]:

@@ -28,6 +28,7 @@ from export.lm_from_onnx import RECURRENT_OPS, copy_layer, layer_weights
 from export.manifest import write_manifest
 from export.train_classifier import RESULTS, cv_metrics, export_onnx
 from serving.onnx_session import make_session
+from serving.weights import read_vocab
 
 MAX_QUANTIZATION_LOSS = 0.003  # SST-2 test accuracy (0.3 points)
 
@@ -126,8 +127,7 @@ def reexport(folder: Path, results_name: str | None = None, results_path: str = 
                                             "weights, fp16 embedding table")
             else:
                 shutil.copyfile(fp32, served)
-        vocab_size = len((folder / "vocab.txt").read_text(encoding="utf-8").splitlines())
-        report["max_difference"] = max_difference(previous, served, vocab_size)
+        report["max_difference"] = max_difference(previous, served, len(read_vocab(folder)))
     write_manifest(folder, {k: v for k, v in manifest.items() if k not in ("versions", "files")})
     return {**report, **{k: v for k, v in metrics.items() if "sst2_test" in k},
             "quantization": manifest["quantization"]}

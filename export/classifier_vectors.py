@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from serving.weights import read_vocab
 from tokenization.wiki import text8_tokens
 
 
@@ -21,7 +22,7 @@ def read_vectors(path: str | Path) -> tuple[list[str], np.ndarray]:
     path = Path(path)
     if path.suffix == ".onnx":
         from export.analogy_onnx import stored_embeddings
-        return (path.parent / "vocab.txt").read_text(encoding="utf-8").splitlines(), stored_embeddings(path)
+        return read_vocab(path.parent), stored_embeddings(path)
     if path.suffix == ".safetensors":
         from safetensors import safe_open
         with safe_open(str(path), framework="np") as f:

@@ -11,6 +11,7 @@ import numpy as np
 import onnxruntime as ort
 
 from export.classifier_data import DEFAULT_DATA_DIR, load_sst2
+from serving.weights import read_vocab
 
 UNK_ID = 1
 
@@ -20,8 +21,7 @@ def evaluate(folder: str | Path, data_dir: str | Path = DEFAULT_DATA_DIR,
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text())
     max_tokens = manifest["hyperparameters"]["max_tokens"]
-    index = {w: i for i, w in
-             enumerate((folder / "vocab.txt").read_text(encoding="utf-8").splitlines())}
+    index = {w: i for i, w in enumerate(read_vocab(folder))}
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(str(folder / "model.onnx"), options,

@@ -2,12 +2,11 @@
 IMDB's 50,000 unlabeled movie reviews brought to the same form (tokenization.wiki), in-domain text
 for the sentiment classifiers' vectors."""
 import gzip
-import json
 from pathlib import Path
 
+from export.classifier_data import DEFAULT_DATA_DIR, read_reviews
 from tokenization.wiki import text8_tokens
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 CORPORA = {
     "t8": ["enwiki2019-t8/enwiki2019_t8.txt.gz"],
     "t8+more": ["enwiki2019-t8/enwiki2019_t8.txt.gz",
@@ -43,10 +42,17 @@ class WikiSentences:
 
     def __iter__(self):
         for path in self.paths:
-            reviews = path.name.endswith(".jsonl.gz")
-            with gzip.open(path, "rt", encoding="utf-8") as f:
-                for line in f:
-                    words = (text8_tokens(json.loads(line)["text"].replace("<br />", " "))
-                             if reviews else line.split())
-                    for start in range(0, len(words), self.chunk_tokens):
-                        yield words[start:start + self.chunk_tokens]
+            for words in token_lines(path):
+                for start in range(0, len(words), self.chunk_tokens):
+                    yield words[start:start + self.chunk_tokens]
+
+
+def token_lines(path: Path):
+    """A corpus file's lines as tokens: a Wikipedia line is tokenised already, a review is not."""
+    if path.name.endswith(".jsonl.gz"):
+        for review in read_reviews(path):
+            yield text8_tokens(review["text"])
+        return
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            yield line.split()

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from serving.onnx_session import make_session
+from serving.weights import read_vocab
 from tokenization.sst import sst_tokens_with_spans
 
 UNK_ID = 1
@@ -24,8 +25,7 @@ class SentimentModel:
         folder = Path(manifest["folder"])
         self.name = manifest["name"]
         self.session = make_session(folder / "model.onnx")
-        vocab = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
-        self.index = {w: i for i, w in enumerate(vocab)}
+        self.index = {w: i for i, w in enumerate(read_vocab(folder))}
         hp = manifest["hyperparameters"]
         self.labels, self.max_tokens, self.pad = hp["labels"], hp["max_tokens"], hp["pad"]
         self.widths = np.repeat(hp["filter_widths"], hp["feature_maps"])

@@ -59,11 +59,12 @@ def describe(m: dict) -> str:
     cv = (f", MR {total}-fold CV {100 * metrics['mr_cv_accuracy']:.1f}%"
           + (f" (mean of the {done} folds that ran)" if done and done < total else "")
           if "mr_cv_accuracy" in metrics else "")
-    first = (f"IMDB's labeled training reviews ({t['pretrain_epochs']} epoch{'s' * (t['pretrain_epochs'] > 1)}), then on "
-             if t.get("pretrain_epochs") else "")
+    pretrain = t.get("pretrain_epochs", 0)
+    first = (f"IMDB's labeled training reviews ({pretrain} epoch{'s' * (pretrain > 1)}), then on "
+             if pretrain else "")
     return (f"**{m['name']}** — {m['architecture']}. {m.get('description', '')} Trained on "
-            f"{first}SST-2 {vectors}, {t['optimizer']}, up to {t['epochs']} epochs, {kept}, in {t['seconds']} s "
-            f"on {t['machine']}. "
+            f"{first}SST-2 {vectors}, {t['optimizer']}, up to {t['epochs']} epochs, {kept}, in "
+            f"{t['seconds']} s on {t['machine']}. "
             f"SST-2 test accuracy {100 * metrics['sst2_test_accuracy']:.1f}%{cv}; probabilities "
             f"calibrated on dev (temperature {metrics['temperature']:.2f}).")
 

@@ -39,6 +39,11 @@ def load_manifest(folder: str | Path) -> dict:
     return manifest | {"folder": str(folder)}
 
 
+def read_vocab(folder: str | Path) -> list[str]:
+    """vocab.txt: one word per line, the line number is the word's id in model.onnx."""
+    return (Path(folder) / "vocab.txt").read_text(encoding="utf-8").splitlines()
+
+
 def load_all(weights_dir: str | Path = DEFAULT_WEIGHTS_DIR) -> dict[str, dict]:
     """Every model folder under weights_dir, by manifest name; refuses the lot if one is bad."""
     weights_dir = Path(weights_dir)
