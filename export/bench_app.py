@@ -6,7 +6,7 @@
 - the app's per-request cost: each endpoint's round trip vs the trivial /echo endpoint of the same
   app, through gradio_client and through the raw HTTP API;
 - cold start of `python app.py` until it answers vs a bare Gradio app, and resident memory;
-- our word2vec trainer vs gensim, from results/word2vec_bench.json (python -m export.bench_word2vec);
+- our word2vec trainer vs gensim, from results/word2vec_bench.json (python -m export.word2vec.bench_training);
 - onnxruntime threads under concurrent load: ONNX_THREADS 1 vs 2, idle threads spinning or not.
 
     python -m export.bench_app --out results/bench_app.json
@@ -27,12 +27,14 @@ import numpy as np
 import torch
 from gradio_client import Client
 
-from export import bench_classifier, bench_word_vectors, loadtest
-from export.analogy_onnx import stored_embeddings
+from export import loadtest
 from export.app_process import start_app, stop_app
+from export.classifier import bench as bench_classifier
+from export.lm.export import export_step
+from export.lm.model import build_model
 from export.timing import median_ms
-from export.export_lm import export_step
-from export.lm_model import LanguageModel
+from export.word2vec import bench as bench_word_vectors
+from export.word2vec.from_onnx import stored_embeddings
 from serving.onnx_session import make_session
 from serving.weights import DEFAULT_WEIGHTS_DIR, load_all
 from serving.word_vectors import load_word_vectors
@@ -54,7 +56,7 @@ def ratio(a: float, b: float) -> float:
 def lm_step(manifest: dict, batch: int, repeats: int) -> dict:
     """One generation step (a token and the carried state per sequence) for `batch` sequences."""
     hp = manifest["hyperparameters"]
-    model = LanguageModel(hp["cell"], hp["vocab_size"], hp["hidden"], hp["layers"], hp["dropout"], hp["tied"]).eval()
+    model = build_model(hp).eval()
     tokens, state = torch.ones(1, batch, dtype=torch.long), model.initial_state(batch)
 
     def eager():
@@ -169,7 +171,7 @@ def cold_start(repeats: int, requests: int) -> dict:
 
 def word2vec_vs_gensim(path: Path) -> dict:
     if not path.exists():
-        return {"missing": f"{path}: run python -m export.bench_word2vec"}
+        return {"missing": f"{path}: run python -m export.word2vec.bench_training"}
     r = json.loads(path.read_text())
     keep = ("seconds", "words_per_second", "analogy_accuracy", "wordsim353_spearman")
     return {"source": str(path.relative_to(ROOT)), "corpus": r["corpus"], "settings": r["settings"],

@@ -11,18 +11,17 @@ import argparse
 import json
 from pathlib import Path
 
-from export.manifest import sha256_of
 from export.model_card import model_card
+from serving.weights import WeightsError, verify_files
 
 
 def upload_names(folder: Path) -> list[str]:
     """What the repository gets; refuses a folder whose files no longer match the manifest."""
     files = json.loads((folder / "manifest.json").read_text())["files"]
-    altered = [name for name, sha in files.items()
-               if not (folder / name).is_file() or sha256_of(folder / name) != sha]
-    if altered:
-        raise SystemExit(f"{folder}: {', '.join(altered)} missing or not matching manifest.json; "
-                         "re-export the model before publishing")
+    try:
+        verify_files(folder, files)
+    except WeightsError as err:
+        raise SystemExit(f"{err}: nothing was published") from None
     return sorted(files) + ["manifest.json", "README.md"]
 
 

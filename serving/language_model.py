@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from serving.errors import InputError
+from serving.limits import check_text
 from serving.onnx_session import make_session
+from serving.weights import listed_file, read_vocab
 from tokenization.ptb import ptb_tokens
 
 TASK = "language-model"
@@ -21,7 +24,13 @@ MAX_TOPN = 50
 # per request: a run holds the logits of every position at once (10k floats each; 100,000
 # characters of "a a a" made 50,000 tokens and 14 GB in /perplexity)
 MAX_TOKENS = 1000
+# a prompt runs through the graph this many tokens at a time, the state carried between chunks:
+# the logits of a run are chunk x 10,000 floats, so the memory of a request does not grow with it
+CHUNK_TOKENS = 100
 STRATEGIES = ("greedy", "sample")
+# logits are float32: dividing by a temperature outside this range overflows them to inf (and
+# the probabilities to NaN) or flattens them to the uniform distribution
+TEMPERATURE_RANGE = (0.01, 100.0)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -45,19 +54,20 @@ def pick(logits: np.ndarray, rng: np.random.Generator | None, temperature: float
 def check_sampling(max_new_tokens: int, strategy: str, temperature: float, top_k: int, top_p: float,
                    seed: int = 0) -> None:
     if not 1 <= max_new_tokens <= MAX_NEW_TOKENS:
-        raise ValueError(f"max_new_tokens must be between 1 and {MAX_NEW_TOKENS} (got {max_new_tokens}).")
+        raise InputError(f"max_new_tokens must be between 1 and {MAX_NEW_TOKENS} (got {max_new_tokens}).")
     if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)} (got {strategy!r}).")
+        raise InputError(f"strategy must be one of {', '.join(STRATEGIES)} (got {strategy!r}).")
     if strategy == "sample":
-        if not temperature > 0:
-            raise ValueError(f"temperature must be above 0 (got {temperature}); use strategy "
-                             "'greedy' for the single most likely continuation.")
+        low, high = TEMPERATURE_RANGE
+        if not low <= temperature <= high:
+            raise InputError(f"temperature must be between {low} and {high:g} (got {temperature}); use "
+                             "strategy 'greedy' for the single most likely continuation.")
         if top_k < 0:
-            raise ValueError(f"top_k must be 0 (no limit) or a positive number of words (got {top_k}).")
+            raise InputError(f"top_k must be 0 (no limit) or a positive number of words (got {top_k}).")
         if not 0 < top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1] (got {top_p}).")
+            raise InputError(f"top_p must be in (0, 1] (got {top_p}).")
         if seed < 0:
-            raise ValueError(f"seed must be 0 or a positive whole number (got {seed}).")
+            raise InputError(f"seed must be 0 or a positive whole number (got {seed}).")
 
 
 class Stepper:
@@ -94,10 +104,11 @@ class LanguageModel:
     def __init__(self, manifest: dict):
         folder = Path(manifest["folder"])
         self.name, self.cell, self.manifest = manifest["name"], manifest["cell"], manifest
-        self.session = make_session(folder / "model.onnx")
-        self.gates_session = make_session(folder / "gates.onnx") if manifest.get("gates") else None
+        self.session = make_session(listed_file(manifest, "model.onnx"))
+        self.gates_session = (make_session(listed_file(manifest, "gates.onnx"))
+                              if manifest.get("gates") else None)
         self.gate_names = manifest.get("gates", [])
-        self.vocab = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+        self.vocab = read_vocab(listed_file(manifest, "vocab.txt").parent)
         self.index = {w: i for i, w in enumerate(self.vocab)}
         self.eos, self.unk = self.index["<eos>"], self.index["<unk>"]
         self.outputs = [o.name for o in self.session.get_outputs()]
@@ -106,9 +117,9 @@ class LanguageModel:
 
     def encode(self, text: str) -> tuple[list[int], list[str]]:
         """Token ids of the text (unknown words as <unk>) and the unknown words themselves."""
-        tokens = ptb_tokens(text, self.index)
+        tokens = ptb_tokens(check_text(text), self.index)
         if len(tokens) > MAX_TOKENS:
-            raise ValueError(f"Text too long: {len(tokens):,} words and punctuation marks "
+            raise InputError(f"Text too long: {len(tokens):,} words and punctuation marks "
                              f"(the limit is {MAX_TOKENS:,}).")
         return [self.index.get(t, self.unk) for t in tokens], [t for t in tokens if t not in self.index]
 
@@ -121,19 +132,33 @@ class LanguageModel:
             None, {"tokens": np.array(ids, np.int64)[:, None], **state})))
         return out, {n: out[f"{n}_out"] for n in state}
 
+    def chunks(self, ids: list[int]) -> Iterator[tuple[np.ndarray, dict]]:
+        """(the logits after each id of a chunk, the state after the chunk), CHUNK_TOKENS ids at
+        a time from a fresh state: the same numbers as one run over all of them."""
+        state = self.initial_state()
+        for start in range(0, len(ids), CHUNK_TOKENS):
+            out, state = self.run(ids[start:start + CHUNK_TOKENS], state)
+            yield out["logits"][:, 0], state
+
+    def last_logits(self, ids: list[int]) -> tuple[np.ndarray, dict]:
+        """The logits after the last id and the state after it."""
+        for logits, state in self.chunks(ids):
+            pass
+        return logits[-1], state
+
     def prompt_ids(self, prompt: str) -> list[int]:
         ids, unknown = self.encode(prompt)
         if ids and len(unknown) == len(ids):
-            raise ValueError(f"None of the prompt's words is in the {len(self.vocab):,}-word Penn "
+            raise InputError(f"None of the prompt's words is in the {len(self.vocab):,}-word Penn "
                              f"Treebank vocabulary ({', '.join(w[:30] for w in unknown[:10])}); try everyday "
                              "business-news English.")
         return [self.eos] + ids
 
     def next_word(self, prompt: str, topn: int = 10) -> list[dict]:
         if not 1 <= topn <= MAX_TOPN:
-            raise ValueError(f"topn must be between 1 and {MAX_TOPN} (got {topn}).")
-        out, _ = self.run(self.prompt_ids(prompt), self.initial_state())
-        p = softmax(out["logits"][-1, 0].astype(np.float64))
+            raise InputError(f"topn must be between 1 and {MAX_TOPN} (got {topn}).")
+        logits, _ = self.last_logits(self.prompt_ids(prompt))
+        p = softmax(logits.astype(np.float64))
         best = np.argsort(-p, kind="stable")[:topn]
         return [{"word": self.vocab[i], "probability": float(p[i])} for i in best]
 
@@ -141,14 +166,15 @@ class LanguageModel:
         """Perplexity of the text's tokens and the <eos> that ends it, read after an <eos>."""
         ids, unknown = self.encode(text)
         if not ids:
-            raise ValueError("Enter some text to score (it has no words after PTB tokenization).")
+            raise InputError("Enter some text to score (it has no words after PTB tokenization).")
         seq = [self.eos] + ids + [self.eos]
-        out, _ = self.run(seq[:-1], self.initial_state())
-        logits = out["logits"][:, 0].astype(np.float64)
-        top = logits.max(axis=1)
-        log_z = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
-        nll = log_z - logits[np.arange(len(seq) - 1), seq[1:]]
-        return {"perplexity": float(np.exp(nll.mean())), "tokens": len(seq) - 1, "oov": len(unknown)}
+        nll, targets = [], iter(seq[1:])
+        for logits, _ in self.chunks(seq[:-1]):
+            logits = logits.astype(np.float64)
+            top = logits.max(axis=1)
+            log_z = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
+            nll.extend(log_z - logits[np.arange(len(logits)), list(itertools.islice(targets, len(logits)))])
+        return {"perplexity": float(np.exp(np.mean(nll))), "tokens": len(seq) - 1, "oov": len(unknown)}
 
     def generate(self, prompt: str, max_new_tokens: int = 50, strategy: str = "greedy",
                  temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
@@ -156,8 +182,8 @@ class LanguageModel:
         """Yield new PTB tokens one at a time; <unk> is never chosen."""
         check_sampling(max_new_tokens, strategy, temperature, top_k, top_p, seed)
         rng = np.random.default_rng(seed) if strategy == "sample" else None
-        out, state = self.run(self.prompt_ids(prompt), self.initial_state())
-        logits, step = out["logits"][-1, 0], Stepper(self.session, state)
+        logits, state = self.last_logits(self.prompt_ids(prompt))
+        step = Stepper(self.session, state)
         for _ in range(max_new_tokens):
             logits[self.unk] = -np.inf
             token = pick(logits, rng, temperature, top_k, top_p)
@@ -168,10 +194,10 @@ class LanguageModel:
         """Mean gate activation per layer, gate and prompt token (each token's gates while the
         model reads it), from model.onnx stepped over the prompt and gates.onnx."""
         if self.gates_session is None:
-            raise ValueError(f"{self.name} is a vanilla RNN: it has no gates.")
+            raise InputError(f"{self.name} is a vanilla RNN: it has no gates.")
         ids, _ = self.encode(prompt)
         if not ids:
-            raise ValueError("Enter a prompt to see the gates at work.")
+            raise InputError("Enter a prompt to see the gates at work.")
         state, embedded, before, after = self.initial_state(), [], [], []
         for i in [self.eos] + ids:
             out, new_state = self.run([i], state)

@@ -8,6 +8,9 @@ import json
 from pathlib import Path
 
 DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+# what every manifest.json holds (export/manifest.py refuses to write one without them)
+REQUIRED_FIELDS = ("name", "task", "architecture", "hyperparameters", "training_data", "metrics",
+                   "eval_command", "files", "versions")
 
 
 class WeightsError(RuntimeError):
@@ -27,21 +30,40 @@ def load_manifest(folder: str | Path) -> dict:
     files = manifest.get("files")
     if not files:
         raise WeightsError(f"{manifest_path}: lists no files")
+    verify_files(folder, files)
+    return manifest | {"folder": str(folder)}
+
+
+def sha256_of(path: str | Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def verify_files(folder: str | Path, files: dict[str, str]) -> None:
+    """Every file present with its recorded sha256: the check serving makes before loading and
+    export/publish.py makes before uploading."""
+    folder = Path(folder)
     for name, expected in files.items():
         path = folder / name
         if not path.is_file():
             raise WeightsError(f"{folder}: {name} is missing (listed in manifest.json)")
-        with open(path, "rb") as f:
-            actual = hashlib.file_digest(f, "sha256").hexdigest()
-        if actual != expected:
+        if sha256_of(path) != expected:
             raise WeightsError(f"{folder}: {name} does not match its sha256 in manifest.json "
                                "(altered or corrupted; restore it or re-export the model)")
-    return manifest | {"folder": str(folder)}
 
 
 def read_vocab(folder: str | Path) -> list[str]:
     """vocab.txt: one word per line, the line number is the word's id in model.onnx."""
     return (Path(folder) / "vocab.txt").read_text(encoding="utf-8").splitlines()
+
+
+def write_vocab(folder: str | Path, words: list[str]) -> None:
+    """The file read_vocab reads back as the same list: a word with a line break (or any
+    character splitlines breaks on) would shift every id after it, so it is refused."""
+    broken = [w for w in words if w.splitlines() != [w]]
+    if broken:
+        raise ValueError(f"vocabulary words that are empty or hold a line break: {broken[:5]}")
+    (Path(folder) / "vocab.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
 
 
 def load_all(weights_dir: str | Path = DEFAULT_WEIGHTS_DIR) -> dict[str, dict]:

@@ -6,9 +6,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from export.classifier_data import build_vocab
-from export.classifier_model import Explained, averaged, build_model, networks
-from export.train_classifier import encode, train_model, write_folder
+from export.classifier.data import build_vocab, encode
+from export.classifier.export import write_folder
+from export.classifier.fit import train_model
+from export.classifier.model import Explained, averaged, build_model, networks
 
 FILLERS = "the movie film was is a this plot acting story really quite and of it".split()
 CUES = {1: ["wonderful", "great", "moving"], 0: ["awful", "dull", "boring"]}

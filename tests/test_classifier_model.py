@@ -9,12 +9,13 @@ import numpy as np
 import onnx
 import pytest
 import torch
-
 from classifier_synthetic import sentences, tiny_folder, train_tiny
 from conftest import ROOT, needs_data
-from export.classifier_from_onnx import explained_from_onnx, reexport
-from export.classifier_model import Explained
-from export.train_classifier import expected_calibration_error, export_onnx, fit_temperature
+
+from export.classifier.calibration import expected_calibration_error, fit_temperature
+from export.classifier.export import export_onnx
+from export.classifier.from_onnx import explained_from_onnx, reexport
+from export.classifier.model import Explained
 from serving.onnx_session import make_session
 from serving.sentiment import SentimentModel
 from serving.sentiment_tab import describe
@@ -99,7 +100,7 @@ def test_temperature_fit_lowers_the_calibration_error():
 
 
 def test_the_training_command_averages_restarts_and_reexports_from_its_checkpoint(tmp_path):
-    """export.train_classifier end to end on the synthetic task: --members 2 of --seeds 2, each
+    """export.classifier.train end to end on the synthetic task: --members 2 of --seeds 2, each
     first trained on "IMDB" reviews, gives one graph whose manifest says so and which serves;
     --from-checkpoint exports it again with the same accuracy."""
     (tmp_path / "sst2").mkdir()
@@ -112,7 +113,7 @@ def test_the_training_command_averages_restarts_and_reexports_from_its_checkpoin
         f.writelines(json.dumps({"text": " ".join(words) + "<br /><br />the end.",
                                  "label": ["neg", "pos"][label]}) + "\n"
                      for words, label in sentences(200, 3))
-    common = [sys.executable, "-m", "export.train_classifier", "--data-dir", str(tmp_path),
+    common = [sys.executable, "-m", "export.classifier.train", "--data-dir", str(tmp_path),
               "--results", str(tmp_path / "results.json")]
     subprocess.run(common + ["--model", "cnn-rand", "--seeds", "2", "--members", "2",
                              "--set", "epochs=3", "optimizer=adam", "lr=0.01",
@@ -138,7 +139,7 @@ def test_the_training_command_averages_restarts_and_reexports_from_its_checkpoin
 def test_reexport_refreshes_the_cross_validation_from_the_results(tmp_path):
     folder = tiny_folder(tmp_path / "sentiment-cnn", "cnn-rand")
     results = {"tiny/mr-cv": {"accuracy": 0.75, "folds": [0.7, 0.8], "folds_total": 2,
-                              "command": "python -m export.train_classifier --dataset mr"}}
+                              "command": "python -m export.classifier.train --dataset mr"}}
     (tmp_path / "results.json").write_text(json.dumps(results))
     reexport(folder, "tiny", tmp_path / "results.json")
     manifest = load_manifest(folder)  # verifies the checksums of the rewritten folder

@@ -2,7 +2,8 @@
 import re
 
 from conftest import DATA_DIR, needs_data
-from export.classifier_data import load_imdb_train
+
+from export.classifier.data import load_imdb_train
 from tokenization.sst import sst_tokens, sst_tokens_with_spans
 
 

@@ -7,13 +7,12 @@ import sys
 
 import numpy as np
 import pytest
-
 from huggingface_hub import ModelCard
 
-from export.analogy_onnx import write_word_vectors_folder
 from export.app_process import free_port, start_app, stop_app
 from export.model_card import model_card
 from export.publish import publish
+from export.word2vec.export import write_word_vectors_folder
 from serving.hub import load_from_hub, parse_spec
 from serving.weights import WeightsError, load_manifest
 from serving.word_vectors import answer, load_word_vectors
@@ -36,7 +35,7 @@ def write_tiny_folder(folder, name="tiny-word2vec"):
         "metrics": {"analogy_accuracy": 0.125, "wordsim353_spearman": 0.25,
                     "analogy_sections": {"capital-common-countries": {"accuracy": 0.5, "questions": 4}},
                     "probes": {"king - man + woman": ["queen"]}},
-        "eval_command": "python -m export.evaluate_vectors weights/tiny-word2vec",
+        "eval_command": "python -m export.word2vec.evaluate weights/tiny-word2vec",
         "description": "Random vectors for tests."})
 
 
@@ -214,7 +213,7 @@ def test_dry_run_writes_the_card_and_lists_the_files(hub, tmp_path, capsys):
 
 
 def test_an_altered_folder_is_not_published(hub, tmp_path):
-    with pytest.raises(SystemExit, match="vocab.txt missing or not matching manifest.json"):
+    with pytest.raises(SystemExit, match="vocab.txt does not match its sha256 .* nothing was published"):
         publish(hub.root / "altered", "owner/altered", dry_run=True, card_out=tmp_path / "card.md")
 
 

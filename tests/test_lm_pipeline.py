@@ -9,10 +9,10 @@ import onnx
 import pytest
 import torch
 
-from export.export_lm import export_run, export_step, load_run, state_names
-from export.lm_from_onnx import load_torch_model
-from export.lm_model import gate_activations
-from export.train_lm import parse_args, train
+from export.lm.export import export_run, export_step, load_run, state_names
+from export.lm.from_onnx import load_torch_model
+from export.lm.model import gate_activations
+from export.lm.train import parse_args, train
 from serving.language_model import LanguageModel
 from serving.onnx_session import make_session
 from serving.weights import load_manifest
@@ -184,7 +184,7 @@ def test_manifest_records_the_measured_perplexity(runs):
     assert m["task"] == "language-model" and m["cell"] == "lstm"
     assert m["metrics"]["test_perplexity"] == m["metrics"]["fp32_test_perplexity"] > 1
     # written under a scratch folder, it names where users keep it
-    assert m["eval_command"] == f"python -m export.evaluate_lm weights/{Path(m['folder']).name}"
+    assert m["eval_command"] == f"python -m export.lm.evaluate weights/{Path(m['folder']).name}"
     assert m["training"]["epochs"] == 5 and len(m["training"]["curves"]) == 5
 
 

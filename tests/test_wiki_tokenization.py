@@ -2,7 +2,7 @@
 import gzip
 import json
 
-from export.wiki_corpus import WikiSentences
+from export.word2vec.data import WikiSentences
 from tests.conftest import DATA_DIR, needs_data
 from tokenization.wiki import text8_tokens
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from export import word2vec as w2v
+from export.word2vec import model as w2v
 
 TOPICS, TOPIC_WORDS, FUNCTION_WORDS = 6, 20, 8
 

@@ -3,11 +3,15 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from export.analogy_onnx import build_analogy_graph
-from export.evaluate_vectors import load_folder_vectors
+from export.word2vec.export import build_analogy_graph
+from export.word2vec.evaluate import load_folder_vectors
 from serving.weights import load_all
 from serving.word_vectors import OnnxWordVectors, QueryError, answer, load_word_vectors
 from tests.conftest import WEIGHTS_DIR
+
+RANDOM_MANIFEST = {"name": "random", "task": "word-vectors", "architecture": "random vectors (test)",
+                   "hyperparameters": {}, "training_data": [], "metrics": {},
+                   "eval_command": "python -m export.word2vec.evaluate weights/random"}
 
 QUERIES = [(["king", "woman"], ["man"]), (["paris", "germany"], ["france"]),
            (["walking", "swam"], ["walked"]), (["computer"], []), (["river", "bank"], []),
@@ -31,8 +35,8 @@ def test_graph_top_k_equals_gensim_on_random_vectors(tmp_path):
     words = [f"w{i}" for i in range(3000)]
     vectors = rng.standard_normal((3000, 50)).astype(np.float32)
     folder = tmp_path / "vectors"
-    from export.analogy_onnx import write_word_vectors_folder
-    manifest = write_word_vectors_folder(folder, words, vectors, {"name": "random", "task": "word-vectors"})
+    from export.word2vec.export import write_word_vectors_folder
+    manifest = write_word_vectors_folder(folder, words, vectors, RANDOM_MANIFEST)
     model = OnnxWordVectors(manifest | {"folder": str(folder)})
     kv = load_folder_vectors(folder)
     for pos, neg in [(["w1", "w2"], ["w3"]), (["w7"], []), (["w4", "w5", "w6"], ["w8", "w9"])]:
@@ -45,12 +49,13 @@ def test_graph_top_k_equals_gensim_on_random_vectors(tmp_path):
 
 
 def test_rewriting_a_folder_keeps_its_vectors_answers_and_valid_checksums(tmp_path):
-    from export.analogy_onnx import rewrite_folder, stored_embeddings, write_word_vectors_folder
+    from export.word2vec.export import rewrite_folder, write_word_vectors_folder
+    from export.word2vec.from_onnx import stored_embeddings
     from serving.weights import load_manifest
     words = [f"w{i}" for i in range(500)]
     vectors = np.random.default_rng(1).standard_normal((500, 20)).astype(np.float32)
     folder = tmp_path / "vectors"
-    write_word_vectors_folder(folder, words, vectors, {"name": "random", "task": "word-vectors"})
+    write_word_vectors_folder(folder, words, vectors, RANDOM_MANIFEST)
     before = stored_embeddings(folder / "model.onnx")
     want = OnnxWordVectors(load_manifest(folder)).query(["w1", "w2"], ["w3"], 10, "3CosMul")
     rewrite_folder(folder)

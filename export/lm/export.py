@@ -1,4 +1,4 @@
-"""Export a trained language model to weights/lm-<cell>/: `python -m export.export_lm --run PREFIX`.
+"""Export a trained language model to weights/lm-<cell>/: `python -m export.lm.export --run PREFIX`.
 
 model.onnx: tokens (seq, batch) and the recurrent state in, logits and the new state out, so a
 generator feeds one new token and the carried state per step. Exported with the legacy exporter
@@ -23,12 +23,15 @@ from onnx import numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from torch import nn
 
-from export.evaluate_lm import DEFAULT_DATA_DIR, ids_of, onnx_perplexity, session
-from export.lm_checkpoint import load_record, load_weights
-from export.lm_data import build_vocab, read_words
-from export.lm_graph import direct_lookup
-from export.lm_model import SHOWN_GATES, LanguageModel, gate_activations
+from export.corpora import DEFAULT_DATA_DIR
+from export.lm.checkpoint import load_record, load_weights
+from export.lm.data import build_vocab, read_words
+from export.lm.evaluate import ids_of, onnx_perplexity
+from export.lm.graph import direct_lookup
+from export.lm.model import SHOWN_GATES, RecurrentLM, build_model, gate_activations
 from export.manifest import eval_command, training_data, write_manifest
+from serving.onnx_session import make_session
+from serving.weights import write_vocab
 
 OPSET = 17
 STATE_NAMES = {"lstm": ("h", "c")}
@@ -59,7 +62,7 @@ class StepGraph(nn.Module):
     """The graph of model.onnx. With tied weights one (hidden, vocab) matrix serves the lookup
     (a Gather on axis 1) and the output projection (a MatMul), so it is stored once."""
 
-    def __init__(self, model: LanguageModel):
+    def __init__(self, model: RecurrentLM):
         super().__init__()
         self.model = model
         self.words = nn.Parameter(model.encoder.weight.detach().t().contiguous()) if model.tied else None
@@ -79,7 +82,7 @@ class StepGraph(nn.Module):
 class GatesGraph(nn.Module):
     """The graph of gates.onnx: mean activation over units, per layer, step and gate."""
 
-    def __init__(self, model: LanguageModel):
+    def __init__(self, model: RecurrentLM):
         super().__init__()
         self.model = model
 
@@ -87,7 +90,7 @@ class GatesGraph(nn.Module):
         return gate_activations(self.model, inputs, h_prev).mean(-1)
 
 
-def export_step(model: LanguageModel, path: Path) -> None:
+def export_step(model: RecurrentLM, path: Path) -> None:
     names = state_names(model.cell)
     tokens = torch.zeros(5, 2, dtype=torch.long)
     state = tuple(torch.zeros(model.layers, 2, model.hidden) for _ in names)
@@ -102,7 +105,7 @@ def export_step(model: LanguageModel, path: Path) -> None:
         direct_lookup(path)
 
 
-def export_gates(model: LanguageModel, path: Path) -> None:
+def export_gates(model: RecurrentLM, path: Path) -> None:
     x = torch.zeros(model.layers, 5, 2, model.hidden)
     axes = {n: {1: "seq", 2: "batch"} for n in ("inputs", "h_prev", "gates")}
     torch.onnx.export(GatesGraph(model).eval(), (x, x), str(path), dynamo=False,
@@ -134,7 +137,7 @@ def store_weights_fp16(path: Path, op_types=HALVED_OPS) -> None:
 
 def io_spec(path: Path) -> tuple[list[dict], list[dict]]:
     """ONNX inputs and outputs as the manifest lists them (symbolic dims by name)."""
-    s = session(path)
+    s = make_session(path)
     spec = lambda args: [{"name": a.name, "dtype": a.type, "shape": a.shape} for a in args]  # noqa: E731
     return spec(s.get_inputs()), spec(s.get_outputs())
 
@@ -143,10 +146,10 @@ def machine(device: str) -> str:
     return f"{os.cpu_count()}-core CPU" if device == "cpu" else f"1x {device} (device machine)"
 
 
-def load_run(prefix: Path) -> tuple[LanguageModel, dict]:
+def load_run(prefix: Path) -> tuple[RecurrentLM, dict]:
     record = load_record(prefix)
     c = record["config"]
-    model = LanguageModel(c["cell"], record["vocab_size"], c["hidden"], c["layers"], c["dropout"], c["tied"])
+    model = build_model(c, vocab_size=record["vocab_size"])
     load_weights(model, prefix, "best")
     return model.float().eval(), record
 
@@ -178,7 +181,7 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
             old.unlink()
         for k, src in shipped.items():
             shutil.copyfile(src, folder / f"{k}.onnx")
-    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    write_vocab(folder, vocab)
     inputs, outputs = io_spec(folder / "model.onnx")
     parameters = sum(p.numel() for p in model.parameters())
     manifest = {
@@ -198,7 +201,7 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
                     "fp32_test_perplexity": round(fp32_ppl, 2),
                     "int8_test_perplexity": round(int8_ppl, 2),
                     "valid_perplexity_torch": round(record["best_valid_ppl"], 2)},
-        "eval_command": eval_command("evaluate_lm", folder),
+        "eval_command": eval_command("lm.evaluate", folder),
         "quantization": ("int8 dynamic (onnxruntime quantize_dynamic) of the tied embedding/output "
                          "matrix and the gates graph; " + ("the LSTM weights too" if cell == "lstm" else
                          f"the {cell.upper()} weights stored as fp16 (no int8 kernel), computed in fp32"))

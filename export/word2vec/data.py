@@ -4,7 +4,7 @@ for the sentiment classifiers' vectors."""
 import gzip
 from pathlib import Path
 
-from export.classifier_data import DEFAULT_DATA_DIR, read_reviews
+from export.corpora import DEFAULT_DATA_DIR, read_reviews
 from tokenization.wiki import text8_tokens
 
 CORPORA = {

@@ -6,7 +6,7 @@ vectors, +1 for positive words and -1 for negative ones), 3CosMul is `most_simil
 (Levy & Goldberg 2014: product of (1 + cos) / 2 over positives divided by the product over
 negatives plus 1e-6). Both derive from one [P+N+1, V] cosine matrix, so a query costs one MatMul.
 
-    python -m export.analogy_onnx weights/word2vec   # rebuild a folder's graph from its stored vectors
+    python -m export.word2vec.export weights/word2vec   # rebuild a folder's graph from its stored vectors
 """
 import argparse
 import json
@@ -15,6 +15,10 @@ from pathlib import Path
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from export.manifest import write_manifest
+from export.word2vec.from_onnx import stored_embeddings
+from serving.weights import write_vocab
 
 OPSET = 21
 INPUTS = [{"name": "positive_ids", "dtype": "int64", "shape": ["P"]},
@@ -30,12 +34,6 @@ OUTPUTS = [{"name": f"{method}_{part}", "dtype": dtype, "shape": ["topn"]}
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def stored_embeddings(model_path: str | Path) -> np.ndarray:
-    """The fp16 unit rows [V, d] a word-vector model.onnx stores as its initializer `embeddings`."""
-    graph = onnx.load(str(model_path)).graph
-    return next(numpy_helper.to_array(t) for t in graph.initializer if t.name == "embeddings")
 
 
 def as_unit_float(stored: str, unit: str) -> list[onnx.NodeProto]:
@@ -116,7 +114,7 @@ def build_analogy_graph(embeddings: np.ndarray) -> onnx.ModelProto:
         outputs=[helper.make_tensor_value_info(o["name"], dtypes[o["dtype"]], o["shape"]) for o in OUTPUTS],
         initializer=initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="export.analogy_onnx")
+                              producer_name="export.word2vec.export")
     model.ir_version = 10
     onnx.checker.check_model(model, full_check=True)
     return model
@@ -125,11 +123,10 @@ def build_analogy_graph(embeddings: np.ndarray) -> onnx.ModelProto:
 def write_word_vectors_folder(folder: str | Path, words: list[str], vectors: np.ndarray,
                               manifest: dict) -> dict:
     """model.onnx + vocab.txt + manifest.json: the weights folder serving/ loads."""
-    from export.manifest import write_manifest
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     onnx.save(build_analogy_graph(unit_rows(vectors).astype(np.float16)), folder / "model.onnx")
-    (folder / "vocab.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    write_vocab(folder, words)
     return write_manifest(folder, {
         **manifest, "format": "onnx-analogy", "opset": OPSET,
         "inputs": INPUTS, "outputs": OUTPUTS,
@@ -141,7 +138,6 @@ def rewrite_folder(folder: str | Path) -> dict:
     """Rebuild a folder's model.onnx with this module's graph from the matrix it already stores
     (copied bit for bit, so its measured metrics still hold) and refresh the manifest's checksums:
     vectors exported by an older graph get the current query without retraining."""
-    from export.manifest import write_manifest
     folder = Path(folder)
     embeddings = stored_embeddings(folder / "model.onnx")
     onnx.save(build_analogy_graph(embeddings), folder / "model.onnx")

@@ -1,17 +1,12 @@
-"""Rebuild the torch LanguageModel of a shipped weights/lm-* folder from its model.onnx, so that
-torch eager can be timed on the weights that ship (the training checkpoints stay on the machine
-that trained them). int8 weights are dequantized and fp16 ones widened to float32: the same
-values onnxruntime multiplies by, in torch's layout.
+"""An exported graph's weights read back into torch's layout, for the families' from_onnx
+modules (the language models and the BiLSTM classifier store recurrent layers the same way):
+initializers by name, fp16 widened and int8 dequantized to the float32 values onnxruntime
+multiplies by, and ONNX's gate order turned into torch's.
 """
-import json
-from pathlib import Path
-
 import numpy as np
 import onnx
 import torch
 from onnx import numpy_helper
-
-from export.lm_model import LanguageModel
 
 RECURRENT_OPS = ("LSTM", "DynamicQuantizeLSTM", "GRU", "RNN")
 # torch's gate blocks (lstm: i f g o, gru: r z n) taken from ONNX's (lstm: i o f c, gru: z r h)
@@ -60,23 +55,3 @@ def copy_layer(rnn: torch.nn.RNNBase, suffix: str, weights: tuple, cell: str) ->
     with torch.no_grad():
         for name, value in (("weight_ih", w), ("weight_hh", r), ("bias_ih", b_ih), ("bias_hh", b_hh)):
             getattr(rnn, f"{name}{suffix}").copy_(torch_blocks(value, cell))
-
-
-def load_torch_model(folder: str | Path) -> LanguageModel:
-    """The eval-mode LanguageModel whose weights are those of folder/model.onnx (tied
-    embeddings, as export_lm writes them: one (hidden, vocab) matrix `words`, int8 or float)."""
-    folder = Path(folder)
-    hp = json.loads((folder / "manifest.json").read_text())["hyperparameters"]
-    cell = hp["cell"]
-    graph = onnx.load(str(folder / "model.onnx"))
-    values = graph_values(graph)
-    model = LanguageModel(cell, hp["vocab_size"], hp["hidden"], hp["layers"], 0.0, hp["tied"]).eval()
-    layers = [n for n in graph.graph.node if n.op_type in RECURRENT_OPS]
-    with torch.no_grad():
-        words = (dequantized(values, "words_quantized", "words_scale", "words_zero_point")
-                 if "words_quantized" in values else values["words"])
-        model.encoder.weight.copy_(torch.from_numpy(words.T.copy()))
-        model.decoder.bias.copy_(torch.from_numpy(values["model.decoder.bias"].copy()))
-        for k, node in enumerate(layers):
-            copy_layer(model.rnn, f"_l{k}", tuple(v[0] for v in layer_weights(node, values)), cell)
-    return model

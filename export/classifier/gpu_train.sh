@@ -5,10 +5,10 @@
 # $OUT/classifier_results.json, the logs to $OUT/gpu_train.log. Each run is cut at LIMIT_S seconds
 # (MR CV records its folds as they finish, so a cut run still reports the folds it did).
 #
-#   bash export/gpu_train_classifiers.sh --data-dir .gpu_data [--smoke]
+#   bash export/classifier/gpu_train.sh --data-dir .gpu_data [--smoke]
 # .gpu_data holds sst2/, mr/ and vectors.safetensors, written by
-#   python -m export.classifier_vectors --vectors weights/word2vec/model.onnx --out .gpu_data/vectors.safetensors
-# Back here: python -m export.train_classifier --from-checkpoint $OUT/cnn-non-static.safetensors \
+#   python -m export.classifier.vectors --vectors weights/word2vec/model.onnx --out .gpu_data/vectors.safetensors
+# Back here: python -m export.classifier.train --from-checkpoint $OUT/cnn-non-static.safetensors \
 #   --results results/classifier_results.json --out weights/sentiment-cnn
 set -uo pipefail
 DATA=.gpu_data
@@ -27,7 +27,7 @@ mkdir -p "$OUT"
 
 job() {
   local name=$1; shift
-  timeout "$LIMIT_S" python -m export.train_classifier --data-dir "$DATA" \
+  timeout "$LIMIT_S" python -m export.classifier.train --data-dir "$DATA" \
     --vectors "$DATA/vectors.safetensors" --results "$OUT/classifier_results.json" \
     "$@" "${SMOKE[@]}" > "$LOGS/$name.log" 2>&1
   echo "$name: exit $? after $SECONDS s" >> "$LOGS/status"

@@ -1,16 +1,17 @@
 """SST-2 test accuracy of a shipped sentiment folder, measured on its ONNX graph exactly as
 served (one sentence at a time, no padding): the manifest's eval_command.
 
-    python -m export.evaluate_classifier weights/sentiment-cnn
+    python -m export.classifier.evaluate weights/sentiment-cnn
 """
 import argparse
 import json
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
-from export.classifier_data import DEFAULT_DATA_DIR, load_sst2
+from export.classifier.data import load_sst2
+from export.corpora import DEFAULT_DATA_DIR
+from serving.onnx_session import make_session
 from serving.weights import read_vocab
 
 UNK_ID = 1
@@ -22,10 +23,7 @@ def evaluate(folder: str | Path, data_dir: str | Path = DEFAULT_DATA_DIR,
     manifest = json.loads((folder / "manifest.json").read_text())
     max_tokens = manifest["hyperparameters"]["max_tokens"]
     index = {w: i for i, w in enumerate(read_vocab(folder))}
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = ort.InferenceSession(str(folder / "model.onnx"), options,
-                                   providers=["CPUExecutionProvider"])
+    session = make_session(folder / "model.onnx", threads=1)
     correct = 0
     examples = load_sst2(data_dir)[split]
     for tokens, label in examples:

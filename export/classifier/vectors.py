@@ -6,23 +6,25 @@ the mean of "one nine nine zero"); one with no vector at all ("n't") keeps Kim's
 
 Three file kinds are read: our word-vector export (`model.onnx` with its `embeddings` initializer
 and `vocab.txt` beside it), word2vec binary (gensim), and the `.safetensors` subset this module
-writes for machines without gensim or onnx (`python -m export.classifier_vectors`).
+writes for machines without gensim or onnx (`python -m export.classifier.vectors`).
 """
 import argparse
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from serving.weights import read_vocab
+from export.word2vec.from_onnx import word_vectors
 from tokenization.wiki import text8_tokens
+
+VECTORS = "weights/word2vec/model.onnx"
 
 
 def read_vectors(path: str | Path) -> tuple[list[str], np.ndarray]:
     """(words, [len(words), dim] matrix) in the file's row order."""
     path = Path(path)
     if path.suffix == ".onnx":
-        from export.analogy_onnx import stored_embeddings
-        return read_vocab(path.parent), stored_embeddings(path)
+        return word_vectors(path.parent)
     if path.suffix == ".safetensors":
         from safetensors import safe_open
         with safe_open(str(path), framework="np") as f:
@@ -55,6 +57,14 @@ def vectors_for(vocab: list[str], words: list[str], matrix: np.ndarray) -> np.nd
     return out
 
 
+def pretrained(kind: str, vocab: list[str], source) -> tuple[torch.Tensor | None, int]:
+    """(vectors for vocab or None, how many vocab words got a vector)."""
+    if kind == "cnn-rand" or source is None:
+        return None, 0
+    rows = vectors_for(vocab, *source)
+    return torch.from_numpy(rows), int((np.abs(rows).sum(axis=1) > 0).sum())
+
+
 def write_subset(vectors_path: str | Path, tokens: list[str], out: str | Path,
                  top: int = 0) -> int:
     """Save (fp16) the vectors of the file's `top` most frequent words (its first rows), then
@@ -72,7 +82,8 @@ def write_subset(vectors_path: str | Path, tokens: list[str], out: str | Path,
 
 
 def main() -> None:
-    from export.classifier_data import DEFAULT_DATA_DIR, load_mr, load_sst2
+    from export.classifier.data import load_mr, load_sst2
+    from export.corpora import DEFAULT_DATA_DIR
     parser = argparse.ArgumentParser(description="Write the vectors the classifiers can use: "
                                      "the most frequent words, then every SST-2/MR token.")
     parser.add_argument("--vectors", default="weights/word2vec/model.onnx")

@@ -4,23 +4,22 @@ IMDB's labeled training reviews, a larger set of the same task to train on first
 Sentences come back already tokenised by tokenization.sst, the same rules serving applies to user
 text. Labels: 0 negative, 1 positive.
 """
-import gzip
-import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from export.corpora import DEFAULT_DATA_DIR, read_reviews
 from tokenization.sst import sst_tokens
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 LABELS = ("negative", "positive")
 SST2_FILES = {split: f"sst2/stsa.binary.{split}" for split in ("train", "dev", "test")}
 MR_FILES = ("mr/rt-polarity.neg", "mr/rt-polarity.pos")  # index = label
 IMDB_TRAIN = "imdb/train.jsonl.gz"  # never its test split
 
+UNK_ID = 1
 Examples = list[tuple[list[str], int]]
+Encoded = list[tuple[list[int], int]]
 
 
 def load_sst2(data_dir: str | Path = DEFAULT_DATA_DIR) -> dict[str, Examples]:
@@ -37,15 +36,6 @@ def load_mr(data_dir: str | Path = DEFAULT_DATA_DIR) -> Examples:
     return [(sst_tokens(line), label) for label, name in enumerate(MR_FILES)
             for line in (Path(data_dir) / name).read_text(encoding="latin-1").splitlines()
             if line.strip()]
-
-
-def read_reviews(path: str | Path) -> Iterator[dict]:
-    """IMDB's reviews as stored, one JSON object a line, each "text" with its <br /> line breaks
-    turned into spaces."""
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            review = json.loads(line)
-            yield review | {"text": review["text"].replace("<br />", " ")}
 
 
 def load_imdb_train(data_dir: str | Path = DEFAULT_DATA_DIR, max_tokens: int = 200,
@@ -80,3 +70,20 @@ def build_vocab(sentences: list[list[str]], min_count: int = 1) -> list[str]:
     counts = Counter(token for tokens in sentences for token in tokens)
     words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
     return ["<pad>", "<unk>", *words]
+
+
+def encode(examples, vocab: list[str]) -> Encoded:
+    index = {w: i for i, w in enumerate(vocab)}
+    return [([index.get(t, UNK_ID) for t in tokens] or [UNK_ID], label)
+            for tokens, label in examples]
+
+
+def classifier_vocab(sentences, source, extra: int = 0) -> list[str]:
+    """The training words, then (with extra > 0) the source's `extra` most frequent words not
+    among them: a word never seen in training still brings its pretrained vector, as in Kim's
+    code, without building the vocabulary from the test sentences."""
+    vocab = build_vocab(sentences)
+    if not extra or source is None:
+        return vocab
+    known = set(vocab)
+    return vocab + [w for w in source[0][:extra] if w not in known]

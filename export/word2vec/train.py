@@ -1,6 +1,6 @@
-"""Train our word2vec (export/word2vec.py), measure it as shipped and write its weights folder.
+"""Train our word2vec (export/word2vec/model.py), measure it as shipped and write its weights folder.
 
-    python -m export.train_word2vec --corpus t8+more --sg 1 --hs 0 --negative 5 --dim 300 \
+    python -m export.word2vec.train --corpus t8+more --sg 1 --hs 0 --negative 5 --dim 300 \
         --epochs 5 --max-vocab 40000 --out weights/word2vec [--with-gensim]
 """
 import argparse
@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 from gensim.models import KeyedVectors
 
-from export import word2vec
-from export.analogy_onnx import unit_rows, write_word_vectors_folder
 from export.manifest import eval_command, training_data
-from export.vectors_eval import evaluate
-from export.train_gensim import add_word2vec_arguments
-from export.wiki_corpus import DESCRIPTIONS, WikiSentences, corpus_files
+from export.word2vec import model as word2vec
+from export.word2vec.data import DESCRIPTIONS, WikiSentences, corpus_files
+from export.word2vec.evaluate import evaluate
+from export.word2vec.export import unit_rows, write_word_vectors_folder
+from export.word2vec.train_gensim import add_word2vec_arguments
 
 
 def train_ours(sentences, min_count=5, **settings) -> tuple[word2vec.Vocab, np.ndarray, float]:
@@ -86,7 +86,7 @@ def main() -> None:
                      "machine": f"2-core CPU ({args.threads} threads)"},
         "training_data": training_data(*paths),
         "metrics": metrics,
-        "eval_command": eval_command("evaluate_vectors", out),
+        "eval_command": eval_command("word2vec.evaluate", out),
         "description": (f"Word2vec ({kind(args.sg, args.hs)}) written from scratch in PyTorch and "
                         f"trained here on {vocab.corpus_tokens / 1e6:.0f}M tokens of "
                         f"{DESCRIPTIONS[args.corpus]}; the {len(words):,} most frequent words "
@@ -96,7 +96,7 @@ def main() -> None:
 
     gensim_out = Path(args.gensim_out)
     if args.with_gensim and not gensim_up_to_date(gensim_out, args.corpus, hyper, args.max_vocab):
-        subprocess.run([sys.executable, "-m", "export.train_gensim", "--corpus", args.corpus,
+        subprocess.run([sys.executable, "-m", "export.word2vec.train_gensim", "--corpus", args.corpus,
                         "--data-dir", str(args.data_dir), "--sg", str(args.sg), "--hs", str(args.hs),
                         "--negative", str(args.negative), "--dim", str(args.dim),
                         "--window", str(args.window), "--sample", str(args.sample),

@@ -1,7 +1,7 @@
 """The bag-of-n-grams baseline beside the CNN: TF-IDF (words and bigrams) + logistic regression,
 on the same tokens, splits and folds; C is chosen on dev (SST-2 dev, each MR fold's dev slice).
 
-    python -m export.baseline_tfidf
+    python -m export.classifier.baseline_tfidf
 """
 import argparse
 
@@ -10,11 +10,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from export.classifier_data import DEFAULT_DATA_DIR, cv_split, load_mr, load_sst2
-from export.train_classifier import RESULTS, record
+from export.classifier.data import cv_split, load_mr, load_sst2
+from export.classifier.results import RESULTS, record
+from export.corpora import DEFAULT_DATA_DIR
 
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
-COMMAND = "python -m export.baseline_tfidf"
+COMMAND = "python -m export.classifier.baseline_tfidf"
 
 
 def fit_select(train, dev):

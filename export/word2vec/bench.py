@@ -1,6 +1,6 @@
 """Latency of one word-vector query in-process: our ONNX graph vs gensim's most_similar.
 
-    python -m export.bench_word_vectors [--weights weights] [--repeats 200]
+    python -m export.word2vec.bench [--weights weights] [--repeats 200]
 
 Both models answer the same queries in alternation, so machine noise hits them alike; prints
 medians and the ratio as JSON.

@@ -1,4 +1,4 @@
-"""Train one word-level language model on PTB: `python -m export.train_lm --cell lstm`.
+"""Train one word-level language model on PTB: `python -m export.lm.train --cell lstm`.
 
 Truncated BPTT with the state carried across windows, gradient-norm clipping, SGD with the
 learning rate divided after a fixed epoch (Zaremba et al. 2014) and whenever validation
@@ -15,12 +15,13 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from export.lm_checkpoint import load_record, load_weights, save_best, save_last, save_record
-from export.lm_data import batchify, load_ptb, windows
-from export.lm_model import LanguageModel, detach
+from export.corpora import DEFAULT_DATA_DIR
+from export.lm.checkpoint import load_record, load_weights, save_best, save_last, save_record
+from export.lm.data import batchify, load_ptb, windows
+from export.lm.model import RecurrentLM, build_model, detach
 
 
-def evaluate(model: LanguageModel, data: torch.Tensor, bptt: int) -> float:
+def evaluate(model: RecurrentLM, data: torch.Tensor, bptt: int) -> float:
     """Perplexity over a batchified split, state carried through the whole stream."""
     model.eval()
     state, total, count = model.initial_state(data.size(1)), 0.0, 0
@@ -70,8 +71,7 @@ def train(args) -> dict:
     config = {k: getattr(args, k) for k in ("cell", "hidden", "layers", "dropout", "tied", "lr",
                                             "lr_decay", "decay_start", "clip", "batch_size",
                                             "bptt", "epochs", "seed", "max_tokens", "init_range")}
-    model = LanguageModel(args.cell, len(vocab), args.hidden, args.layers, args.dropout,
-                          args.tied, args.init_range).to(device)
+    model = build_model(config, vocab_size=len(vocab)).to(device)
     prefix = Path(args.checkpoint_dir) / args.name
     prefix.parent.mkdir(parents=True, exist_ok=True)
     record = {"name": args.name, "config": config, "vocab_size": len(vocab), "history": [],
@@ -82,7 +82,7 @@ def train(args) -> dict:
         record = {**load_record(prefix), "config": config}
         load_weights(model, prefix, "last")
         print(f"resumed {prefix} after epoch {len(record['history'])}, lr {record['lr']:.4g}")
-    best = LanguageModel(args.cell, len(vocab), args.hidden, args.layers, args.dropout, args.tied)
+    best = build_model(config, vocab_size=len(vocab))
     best.load_state_dict(model.state_dict())
     if record["best_epoch"]:
         load_weights(best, prefix, "best")
@@ -129,7 +129,7 @@ def train(args) -> dict:
           f"test {record['test_ppl']:.2f} (fp32 torch, batch {args.eval_batch_size}) "
           f"in {record['seconds']:.0f} s", flush=True)
     if args.weights_dir:
-        from export.export_lm import export_run
+        from export.lm.export import export_run
         export_run(prefix, Path(args.weights_dir) / f"lm-{args.cell}", Path(args.data_dir))
     return record
 
@@ -138,7 +138,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cell", choices=("rnn", "gru", "lstm"), required=True)
     p.add_argument("--name", help="run name (default lm-<cell>)")
-    p.add_argument("--data-dir", default="../shared/data")
+    p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     p.add_argument("--checkpoint-dir", default="checkpoints")
     p.add_argument("--weights-dir", help="export the best model to <weights-dir>/lm-<cell>/")
     p.add_argument("--hidden", type=int, default=650)

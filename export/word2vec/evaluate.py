@@ -1,6 +1,17 @@
-"""Word-vector quality on the standard benchmarks shipped with gensim."""
+"""Word-vector quality on the standard benchmarks shipped with gensim, measured on a shipped
+folder exactly as it is served (fp16 storage and vocabulary cap):
+
+    python -m export.word2vec.evaluate weights/word2vec
+"""
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
+
+from export.word2vec.from_onnx import word_vectors
 
 ANALOGY_VOCAB = 30000
 PROBES = {"king - man + woman": (["king", "woman"], ["man"]),
@@ -28,3 +39,26 @@ def evaluate(kv: KeyedVectors) -> dict:
         "probes": {name: [w for w, _ in kv.most_similar(positive=pos, negative=neg, topn=5)]
                    for name, (pos, neg) in PROBES.items()},
     }
+
+
+def load_folder_vectors(folder: str | Path) -> KeyedVectors:
+    """The folder's vectors as gensim KeyedVectors, from either shipped format."""
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if manifest["format"] == "word2vec-binary":
+        return KeyedVectors.load_word2vec_format(str(folder / "vectors.bin"), binary=True)
+    words, embeddings = word_vectors(folder)
+    kv = KeyedVectors(embeddings.shape[1], count=0)
+    kv.add_vectors(words, embeddings.astype(np.float32))
+    return kv
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder")
+    args = parser.parse_args()
+    print(json.dumps(evaluate(load_folder_vectors(args.folder)), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,12 +1,12 @@
 """Latency of one 50-token sentence: the shipped ONNX graph in onnxruntime against the same
 model in torch eager, in-process, medians of runs taken in turns:
 
-    python -m export.bench_classifier weights/sentiment-cnn
-    python -m export.bench_classifier weights/sentiment-bilstm
+    python -m export.classifier.bench weights/sentiment-cnn
+    python -m export.classifier.bench weights/sentiment-bilstm
 
 Both sides get one thread (torch's default here would be one per core, os.cpu_count(); the app
 runs each onnxruntime session on one). Torch eager runs the Explained module (logits and the
-evidence outputs, as served) rebuilt from the shipped model.onnx (export/classifier_from_onnx.py:
+evidence outputs, as served) rebuilt from the shipped model.onnx (export/classifier/from_onnx.py:
 the same weights, int8 ones widened to float32); its plain forward (logits only) is timed too.
 For the CNN, the graph is exported from FusedKimCNN (one GEMM instead of three convolutions and
 a second pass for the evidence), and that formulation is also timed in torch eager, as the
@@ -21,10 +21,10 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from export.classifier_from_onnx import explained_from_onnx
-from export.classifier_model import FusedKimCNN, KimCNN, KimCNNEnsemble
+from export.classifier.from_onnx import explained_from_onnx
+from export.classifier.model import FusedKimCNN, KimCNN, KimCNNEnsemble
+from export.classifier.results import RESULTS, record
 from export.timing import interleaved_median_ms
-from export.train_classifier import RESULTS, record
 from serving.onnx_session import make_session
 from serving.weights import read_vocab
 
@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--results", default=RESULTS)
     args = parser.parse_args()
     result = bench(args.folder, args.tokens, args.runs)
-    result["command"] = f"python -m export.bench_classifier {Path(args.folder).as_posix()}"
+    result["command"] = f"python -m export.classifier.bench {Path(args.folder).as_posix()}"
     record(args.results, f"bench/{Path(args.folder).name}", result)
     print(json.dumps(result, indent=2))
 

@@ -1,7 +1,7 @@
 """Our word2vec against gensim at identical settings on enwiki2019-t8, one after the other.
 
-    python -m export.bench_word2vec                  # ours vs gensim: results/word2vec_bench.json
-    python -m export.bench_word2vec --table          # our four variants: results/word2vec_variants.json
+    python -m export.word2vec.bench_training                  # ours vs gensim: results/word2vec_bench.json
+    python -m export.word2vec.bench_training --table          # our four variants: results/word2vec_variants.json
 
 Run it on an otherwise idle machine: the JSON records the load average before and after.
 """
@@ -13,10 +13,11 @@ from pathlib import Path
 
 from gensim.models import KeyedVectors
 
-from export.train_gensim import train_gensim
-from export.train_word2vec import kind, train_ours
-from export.vectors_eval import evaluate
-from export.wiki_corpus import DEFAULT_DATA_DIR, WikiSentences, corpus_files
+from export.corpora import DEFAULT_DATA_DIR
+from export.word2vec.data import WikiSentences, corpus_files
+from export.word2vec.evaluate import evaluate
+from export.word2vec.train import kind, train_ours
+from export.word2vec.train_gensim import train_gensim
 
 VARIANTS = [(1, 0), (1, 1), (0, 0), (0, 1)]   # (sg, hs)
 

@@ -1,6 +1,6 @@
 """The word lookup of a tied language model's step graph, done directly:
 
-    python -m export.lm_graph weights/lm-lstm
+    python -m export.lm.graph weights/lm-lstm
 
 The exporter writes the lookup as reshape tokens to a list, Gather the columns of the (hidden,
 vocab) matrix, transpose and reshape back to (seq, batch, hidden): eleven shape ops (Shape,
@@ -20,9 +20,12 @@ import numpy as np
 import onnx
 from onnx import helper
 
-from export.evaluate_lm import DEFAULT_DATA_DIR, ids_of, session
-from export.lm_data import read_words
+from export.corpora import DEFAULT_DATA_DIR
+from export.lm.data import read_words
+from export.lm.evaluate import ids_of
 from export.manifest import write_manifest
+from serving.onnx_session import make_session
+from serving.weights import read_vocab
 
 WORDS = ("words", "words_quantized")
 
@@ -58,7 +61,7 @@ def used(graph: onnx.GraphProto, node: onnx.NodeProto) -> bool:
 
 def same_outputs(old: Path, new: Path, ids: np.ndarray, window: int = 100) -> bool:
     """Both graphs fed the token stream in windows, with the state carried: equal outputs."""
-    a, b = session(old, 1), session(new, 1)
+    a, b = make_session(old, 1), make_session(new, 1)
     state = {i.name: np.zeros((i.shape[0], 1, i.shape[2]), np.float32)
              for i in a.get_inputs() if i.name != "tokens"}
     outputs = [o.name for o in a.get_outputs()]
@@ -72,7 +75,7 @@ def same_outputs(old: Path, new: Path, ids: np.ndarray, window: int = 100) -> bo
 
 
 def rewrite(folder: Path, data_dir: Path = DEFAULT_DATA_DIR) -> dict:
-    vocab = (folder / "vocab.txt").read_text().split("\n")[:-1]
+    vocab = read_vocab(folder)
     ids = ids_of(read_words(Path(data_dir) / "ptb" / "ptb.test.txt"), vocab)
     with tempfile.TemporaryDirectory() as tmp:
         new = Path(tmp) / "model.onnx"

@@ -8,7 +8,12 @@ GATE_BLOCKS = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "
 SHOWN_GATES = {"lstm": ("forget", "input", "output"), "gru": ("update", "reset")}
 
 
-class LanguageModel(nn.Module):
+# the settings that shape the network, named alike in the training arguments, a checkpoint's
+# config and a manifest's hyperparameters
+ARCHITECTURE = ("cell", "vocab_size", "hidden", "layers", "dropout", "tied", "init_range")
+
+
+class RecurrentLM(nn.Module):
     def __init__(self, cell: str, vocab_size: int, hidden: int = 650, layers: int = 2,
                  dropout: float = 0.5, tied: bool = True, init_range: float = 0.05):
         super().__init__()
@@ -37,12 +42,19 @@ class LanguageModel(nn.Module):
         return self.decoder(self.drop(output)), state
 
 
+def build_model(settings: dict, **changes) -> RecurrentLM:
+    """The network that settings (any of the three dicts named at ARCHITECTURE) describe, with
+    changes applied, e.g. vocab_size=len(vocab) or dropout=0.0."""
+    settings = {**settings, **changes}
+    return RecurrentLM(**{k: settings[k] for k in ARCHITECTURE if k in settings})
+
+
 def detach(state):
     """Cut the graph between bptt windows while carrying the state (truncated BPTT)."""
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
 
 
-def gate_activations(model: LanguageModel, inputs: torch.Tensor, h_prev: torch.Tensor) -> torch.Tensor:
+def gate_activations(model: RecurrentLM, inputs: torch.Tensor, h_prev: torch.Tensor) -> torch.Tensor:
     """Sigmoid gate activations of every layer from its inputs and previous hidden states.
 
     inputs: (layers, seq, batch, hidden) what each layer read at each step (embeddings for layer 0,

@@ -1,11 +1,11 @@
 """One generation step at batch 1, onnxruntime (shipped and fp32 graphs) beside torch eager, and
 greedy tokens/s of the app's own generation loop, in-process:
 
-    python -m export.bench_lm weights/lm-lstm
+    python -m export.lm.bench weights/lm-lstm
 
 A step is what generation does per token: one token and the carried state in, logits and the new
-state out. Torch eager runs the LanguageModel rebuilt from the shipped model.onnx (int8 and fp16
-weights widened to float32: export/lm_from_onnx.py), and the fp32 graph is that model exported
+state out. Torch eager runs the RecurrentLM rebuilt from the shipped model.onnx (int8 and fp16
+weights widened to float32: export/lm/from_onnx.py), and the fp32 graph is that model exported
 again. Both sides get one thread, as the app runs its sessions. Greedy tokens/s times
 serving.language_model.LanguageModel.generate (prompt included, 200 tokens a call, the most a
 request may ask for), per wall second and per CPU second of this process (what it gets from a
@@ -21,18 +21,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from export.evaluate_lm import session
-from export.export_lm import export_step
-from export.lm_from_onnx import load_torch_model
+from export.lm.export import export_step
+from export.lm.from_onnx import load_torch_model
 from export.timing import median_ms
 from serving.language_model import MAX_NEW_TOKENS, LanguageModel
+from serving.onnx_session import make_session
 from serving.weights import load_manifest
 
 PROMPT = "the company said it expects"
 
 
 def onnx_step(path: Path, threads: int):
-    s = session(path, threads)
+    s = make_session(path, threads)
     feeds = {i.name: np.zeros((i.shape[0], 1, i.shape[2]), np.float32)
              for i in s.get_inputs() if i.name != "tokens"} | {"tokens": np.array([[1]], np.int64)}
     return s, feeds

@@ -1,5 +1,5 @@
 """Perplexity of a shipped language model on a PTB split, with onnxruntime on its model.onnx:
-`python -m export.evaluate_lm weights/lm-lstm` (the eval_command in each manifest).
+`python -m export.lm.evaluate weights/lm-lstm` (the eval_command in each manifest).
 
 One stream at batch 1 with the state carried from window to window, as Zaremba et al. measured
 the test set, so the number does not depend on how the stream was cut into batches.
@@ -9,18 +9,11 @@ import math
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
-from export.lm_data import read_words
-
-DEFAULT_DATA_DIR = Path("../shared/data")
-
-
-def session(path: Path, threads: int = 2) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+from export.corpora import DEFAULT_DATA_DIR
+from export.lm.data import read_words
+from serving.onnx_session import make_session
+from serving.weights import read_vocab
 
 
 def ids_of(words: list[str], vocab: list[str]) -> np.ndarray:
@@ -29,7 +22,7 @@ def ids_of(words: list[str], vocab: list[str]) -> np.ndarray:
 
 
 def onnx_perplexity(path: Path, ids: np.ndarray, window: int = 100, threads: int = 2) -> float:
-    s = session(path, threads)
+    s = make_session(path, threads)
     outputs = [o.name for o in s.get_outputs()]
     state = {i.name: np.zeros((i.shape[0], 1, i.shape[2]), np.float32)
              for i in s.get_inputs() if i.name != "tokens"}
@@ -52,7 +45,7 @@ def main() -> None:
     p.add_argument("--split", default="test", choices=("train", "valid", "test"))
     args = p.parse_args()
     folder = Path(args.folder)
-    vocab = (folder / "vocab.txt").read_text().split("\n")[:-1]
+    vocab = read_vocab(folder)
     ids = ids_of(read_words(Path(args.data_dir) / "ptb" / f"ptb.{args.split}.txt"), vocab)
     print(f"{folder} {args.split} perplexity {onnx_perplexity(folder / 'model.onnx', ids):.2f} "
           f"over {len(ids) - 1} predicted tokens")

@@ -2,10 +2,10 @@
 (the classifiers were trained on a GPU machine whose checkpoints are not shipped), to time it in
 torch eager, and re-export a folder with the current exporter:
 
-    python -m export.classifier_from_onnx weights/sentiment-cnn
+    python -m export.classifier.from_onnx weights/sentiment-cnn
 
 re-exports model.onnx from the weights it holds (a BiLSTM's LSTM as int8 where the accuracy
-allows), measures the SST-2 test accuracy again (export/evaluate_classifier.py), rewrites the
+allows), measures the SST-2 test accuracy again (export/classifier/evaluate.py), rewrites the
 manifest (metrics, quantization, checksums) and prints how far the new graph's outputs are from
 the old one's.
 """
@@ -21,12 +21,12 @@ import torch
 from onnx import numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
-from export.classifier_model import (BiLSTMClassifier, Explained, HalfEmbedding, averaged,
-                                     build_model, networks)
-from export.evaluate_classifier import evaluate
-from export.lm_from_onnx import RECURRENT_OPS, copy_layer, layer_weights
+from export.classifier.evaluate import evaluate
+from export.classifier.export import export_onnx
+from export.classifier.model import BiLSTMClassifier, Explained, HalfEmbedding, averaged, build_model, networks
+from export.classifier.results import RESULTS, cv_metrics
 from export.manifest import write_manifest
-from export.train_classifier import RESULTS, cv_metrics, export_onnx
+from export.onnx_to_torch import RECURRENT_OPS, copy_layer, layer_weights
 from serving.onnx_session import make_session
 from serving.weights import read_vocab
 

@@ -1,6 +1,6 @@
 """gensim's Word2Vec on the same corpus and settings as ours: the baseline shown beside our model.
 
-    python -m export.train_gensim --corpus t8+more --dim 300 --epochs 5 --out weights/gensim-word2vec
+    python -m export.word2vec.train_gensim --corpus t8+more --dim 300 --epochs 5 --out weights/gensim-word2vec
 """
 import argparse
 import time
@@ -9,9 +9,10 @@ from pathlib import Path
 import gensim
 from gensim.models import KeyedVectors, Word2Vec
 
+from export.corpora import DEFAULT_DATA_DIR
 from export.manifest import eval_command, training_data, write_manifest
-from export.vectors_eval import evaluate
-from export.wiki_corpus import CORPORA, DEFAULT_DATA_DIR, WikiSentences, corpus_files
+from export.word2vec.data import CORPORA, WikiSentences, corpus_files
+from export.word2vec.evaluate import evaluate
 
 
 def train_gensim(sentences, sg=1, hs=0, negative=5, vector_size=100, window=5, sample=1e-4,
@@ -78,7 +79,7 @@ def main() -> None:
                      "seconds": round(seconds, 1), "machine": "2-core CPU (2 workers)"},
         "training_data": training_data(*paths),
         "metrics": metrics,
-        "eval_command": eval_command("evaluate_vectors", out),
+        "eval_command": eval_command("word2vec.evaluate", out),
         "description": (f"gensim's Word2Vec ({kind}), trained on the same {tokens / 1e6:.0f}M "
                         "Wikipedia tokens with the same settings as ours: the reference "
                         "implementation, shown beside our model."),

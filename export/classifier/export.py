@@ -1,0 +1,87 @@
+"""A trained classifier as the weights folder serving reads: model.onnx (the CNN fused for
+onnxruntime), vocab.txt and the manifest."""
+from pathlib import Path
+
+import torch
+
+from export.classifier.data import LABELS
+from export.classifier.model import Explained, FusedKimCNN, KimCNN, KimCNNEnsemble, networks
+from export.manifest import eval_command, training_data, write_manifest
+from serving.weights import write_vocab
+
+OPSET = 17
+DESCRIPTIONS = {
+    "cnn": "A convolutional network reads the sentence through 300 filters that each look at a "
+           "window of 3, 4 or 5 words; each filter keeps only its strongest match anywhere in the "
+           "sentence (max-over-time pooling), and one linear layer weighs those 300 matches into "
+           "positive or negative.",
+    "bilstm": "A bidirectional LSTM reads the sentence left to right and right to left; each of "
+              "its 300 state dimensions keeps its strongest value over the sentence (max pooling), "
+              "and one linear layer weighs them into positive or negative. Its highlights are "
+              "the words where those features peaked; a state has also read the words before "
+              "(and after) it, so they are less sharp than the CNN's.",
+}
+
+
+def export_onnx(explained: Explained, path: Path) -> None:
+    """A CNN goes out as FusedKimCNN: the same outputs, 2.5x faster in onnxruntime."""
+    fused = isinstance(explained.model, KimCNN | KimCNNEnsemble)
+    graph = FusedKimCNN(explained) if fused else explained
+    torch.onnx.export(graph, (torch.tensor([[2, 3, 4]]),), str(path), dynamo=False,
+                      opset_version=OPSET, input_names=["ids"],
+                      output_names=["logits", "positions", "contributions", "shares"],
+                      dynamic_axes={"ids": {0: "batch", 1: "tokens"}, "logits": {0: "batch"},
+                                    "positions": {0: "batch"}, "contributions": {0: "batch"},
+                                    "shares": {0: "batch"}})
+
+
+def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, metrics: dict, *,
+                 comparison: dict, data_files: list, max_tokens: int = 200) -> None:
+    """model.onnx, vocab.txt and the manifest serving reads (hyperparameters carry the window
+    layout the evidence needs)."""
+    out.mkdir(parents=True, exist_ok=True)
+    export_onnx(explained, out / "model.onnx")
+    write_vocab(out, vocab)
+    kind, model, singles = info["model"], explained.model, networks(explained.model)
+    family, features, members = kind.split("-")[0], model.out.in_features, len(singles)
+    architecture = ((f"Kim (2014) CNN, {kind[4:]}" if family == "cnn"
+                     else "bidirectional LSTM, max pooling")
+                    + (f", average of {members} networks" if members > 1 else "")
+                    + f", {len(vocab)}-word vocabulary")
+    pretrain_epochs = info.get("pretrain_epochs", 0)
+    selection = ("epoch with the best SST-2 dev accuracy" + (
+        " (of the IMDB pass too)" if pretrain_epochs else "") + ", and " + (
+        f"the {members} restarts best on dev, their logits averaged" if members > 1
+        else "the restart best on dev") + "; softmax temperature fitted on SST-2 dev")
+    write_manifest(out, {
+        "name": out.name, "task": "sentiment", "architecture": architecture,
+        "hyperparameters": {"model": kind, "labels": list(LABELS),
+                            "embedding_dim": singles[0].embedding.weight.shape[1],
+                            "max_tokens": max_tokens, **model.evidence_layout(),
+                            "dropout": model.dropout.p, "max_norm": 3.0},
+        "inputs": [{"name": "ids", "dtype": "int64", "shape": ["batch", "tokens"]}],
+        "outputs": [{"name": "logits", "dtype": "float32", "shape": ["batch", len(LABELS)]},
+                    {"name": "positions", "dtype": "int64", "shape": ["batch", features]},
+                    {"name": "contributions", "dtype": "float32",
+                     "shape": ["batch", len(LABELS), features]},
+                    {"name": "shares", "dtype": "float32",
+                     "shape": ["batch", features, max(model.evidence_layout()["filter_widths"])]}],
+        "training_data": training_data(*data_files),
+        "metrics": metrics,
+        "eval_command": eval_command("classifier.evaluate", out),
+        "comparison": comparison,
+        "opset": OPSET,
+        "training": {**{k: info[k] for k in ("machine", "seconds", "epochs", "best_epoch",
+                                             "optimizer", "lr", "batch_size", "vectors",
+                                             "vocab_with_vectors", "seed")},
+                     "restarts": info.get("restarts", 1), "members": members,
+                     "restart_dev_accuracies": info.get("restart_dev_accuracies"),
+                     "extra_vocab": info.get("extra_vocab", 0), "pretrain_epochs": pretrain_epochs,
+                     "selection": selection},
+        "description": DESCRIPTIONS[family] + (
+            f" Its answer is the average of {members} such networks trained from different "
+            "random starts, which is steadier than any one of them." if members > 1 else "")
+        + (" Before SST-2 it read IMDB's 25,000 labeled movie reviews, which teach it sentiment "
+           "words that SST-2's training sentences never show." if pretrain_epochs else ""),
+    })
+    print(f"wrote {out}")

@@ -1,0 +1,212 @@
+"""Train, select on dev, evaluate and export one sentence classifier (Kim CNN or BiLSTM).
+
+SST-2 (default): trains on train, keeps the epoch with the best dev accuracy, fits a softmax
+temperature on dev, measures test accuracy on exactly what is exported, and writes the weights
+folder (--out) and/or a fp16 safetensors checkpoint (--checkpoint).
+    python -m export.classifier.train --model cnn-non-static --vectors weights/word2vec/model.onnx \
+        --out weights/sentiment-cnn
+--pretrain-epochs N first trains each network N epochs on IMDB's 25,000 labeled training reviews.
+MR: 10-fold cross-validation with a fixed shuffle; each fold's dev slice of its training part
+picks the epoch. Writes accuracies only.
+    python -m export.classifier.train --model cnn-rand --dataset mr
+A checkpoint trained elsewhere (export/classifier/gpu_train.sh) is calibrated, measured and
+exported here with --from-checkpoint. Every run records its accuracies in --results.
+"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from export.classifier.calibration import expected_calibration_error, fit_temperature
+from export.classifier.checkpoint import load_checkpoint, save_checkpoint
+from export.classifier.data import (
+    IMDB_TRAIN,
+    SST2_FILES,
+    classifier_vocab,
+    cv_split,
+    encode,
+    load_imdb_train,
+    load_mr,
+    load_sst2,
+)
+from export.classifier.export import write_folder
+from export.classifier.fit import TRAINING, accuracy, device_name, served_logits, train_restart
+from export.classifier.model import Explained, averaged, build_model
+from export.classifier.results import RESULTS, cv_metrics, record
+from export.classifier.vectors import VECTORS, pretrained, read_vectors, vectors_source
+from export.corpora import DEFAULT_DATA_DIR
+
+
+def imdb_reviews(args):
+    """The labeled IMDB reviews to train on first, tokenised once per run (None without
+    --pretrain-epochs)."""
+    if not args.pretrain_epochs:
+        return None
+    return load_imdb_train(args.data_dir, args.max_tokens, args.limit, args.seed)
+
+
+def run_cv(args, device) -> None:
+    examples = load_mr(args.data_dir)
+    if args.limit:  # a random subset: the file order is all negatives, then all positives
+        order = np.random.default_rng(args.seed).permutation(len(examples))
+        examples = [examples[i] for i in order[:args.limit]]
+    source = read_vectors(args.vectors) if args.model != "cnn-rand" else None
+    hyper = {**TRAINING[args.model.split("-")[0]], **args.overrides}
+    imdb = imdb_reviews(args)
+    accs, epochs = [], []
+    started = time.time()
+    for fold in range(args.folds_run or args.folds):
+        train_idx, dev_idx, test_idx = cv_split(len(examples), fold, args.folds)
+        vocab = classifier_vocab([examples[i][0] for i in train_idx], source, args.extra_vocab)
+        vectors, _ = pretrained(args.model, vocab, source)
+        model = build_model(args.model, len(vocab), vectors)
+        train, dev, test = (encode([examples[i] for i in idx], vocab)
+                            for idx in (train_idx, dev_idx, test_idx))
+        _, best_epoch = train_restart(model, train, dev, imdb and encode(imdb, vocab),
+                                      hyper=hyper, pretrain_epochs=args.pretrain_epochs,
+                                      device=device, seed=args.seed + fold,
+                                      desc=f"{args.model} MR fold {fold + 1}/{args.folds}")
+        accs.append(accuracy(served_logits(Explained(model), test, device), [y for _, y in test]))
+        epochs.append(best_epoch)
+        print(f"fold {fold + 1}: test accuracy {accs[-1]:.4f} (epoch {best_epoch})", flush=True)
+        entry = {"accuracy": float(np.mean(accs)), "std": float(np.std(accs)), "folds": accs,
+                 "folds_total": args.folds, "best_epochs": epochs, "training": hyper,
+                 "seconds": round(time.time() - started),
+                 "machine": device_name(device),
+                 "vectors": None if source is None else vectors_source(args.vectors),
+                 "command": f"python -m export.classifier.train --model {args.model} --dataset mr"
+                            f" --name {args.name}"
+                            f" --extra-vocab {args.extra_vocab}"
+                            + (f" --vectors {args.vectors}" if source is not None
+                               and args.vectors != VECTORS else "")
+                            + (f" --pretrain-epochs {args.pretrain_epochs}"
+                               if args.pretrain_epochs else "")
+                            + "".join(f" --set {k}={v}" for k, v in args.overrides.items())}
+        record(args.results, f"{args.name}/mr-cv", entry)  # after every fold: partial runs count
+    print(f"{args.model} MR {len(accs)}-fold CV accuracy {entry['accuracy']:.4f} "
+          f"+- {entry['std']:.4f}")
+
+
+def train_sst2(args, device, splits):
+    """Trains --seeds restarts and keeps the --members best on dev: one model, or (CNNs) an
+    ensemble averaging their logits."""
+    source = read_vectors(args.vectors) if args.model != "cnn-rand" else None
+    vocab = classifier_vocab([tokens for tokens, _ in splits["train"]], source, args.extra_vocab)
+    vectors, covered = pretrained(args.model, vocab, source)
+    train, dev = encode(splits["train"], vocab), encode(splits["dev"], vocab)
+    imdb = imdb_reviews(args)
+    imdb = imdb and encode(imdb, vocab)
+    hyper = {**TRAINING[args.model.split("-")[0]], **args.overrides}
+    started = time.time()
+    restarts = []  # (dev accuracy, seed, best epoch, model)
+    for seed in range(args.seed, args.seed + args.seeds):
+        torch.manual_seed(seed)
+        model = build_model(args.model, len(vocab), vectors)
+        dev_acc, best_epoch = train_restart(model, train, dev, imdb, hyper=hyper,
+                                            pretrain_epochs=args.pretrain_epochs, device=device,
+                                            seed=seed, desc=f"{args.name} SST-2 seed {seed}")
+        restarts.append((dev_acc, seed, best_epoch, model.cpu()))
+        kept = sorted(restarts, key=lambda r: -r[0])[:args.members]
+        best = averaged([r[3] for r in kept])
+        epochs, seeds = [r[2] for r in kept], [r[1] for r in kept]
+        info = {"model": args.model, "name": args.name, "dim": model.embedding.embedding_dim,
+                "vectors": None if vectors is None else vectors_source(args.vectors),
+                "vocab_with_vectors": covered, "extra_vocab": args.extra_vocab,
+                "pretrain_epochs": args.pretrain_epochs, "machine": device_name(device),
+                "seconds": round(time.time() - started),
+                "best_epoch": epochs if len(kept) > 1 else epochs[0],
+                "seed": seeds if len(kept) > 1 else seeds[0],
+                "restarts": args.seeds, "members": len(kept),
+                "restart_dev_accuracies": {r[1]: r[0] for r in restarts}, **hyper}
+        if args.checkpoint:  # saved after every restart: a run cut short still leaves one
+            save_checkpoint(args.checkpoint, best, vocab, info)
+    return best, vocab, info
+
+
+def evaluate_and_write(args, model, vocab: list[str], info: dict, splits, device) -> None:
+    data = {split: encode(splits[split], vocab) for split in ("dev", "test")}
+    labels = {split: [y for _, y in data[split]] for split in data}
+    dev_logits = served_logits(Explained(model), data["dev"], device)
+    temperature = fit_temperature(dev_logits, labels["dev"])
+    explained = Explained(model, temperature)
+    test_acc = accuracy(served_logits(explained, data["test"], device), labels["test"])
+    metrics = {"sst2_test_accuracy": test_acc,
+               "sst2_dev_accuracy": accuracy(dev_logits, labels["dev"]),
+               "temperature": temperature,
+               "dev_ece_before_calibration": expected_calibration_error(dev_logits, labels["dev"]),
+               "dev_ece_after_calibration": expected_calibration_error(dev_logits / temperature,
+                                                                       labels["dev"])}
+    print(json.dumps(metrics, indent=2))
+    record(args.results, f"{args.name}/sst2", {**metrics, "training": info})
+    if args.out:
+        results = json.loads(Path(args.results).read_text())
+        write_folder(Path(args.out), explained.cpu(), vocab, info,
+                     metrics | cv_metrics(results, args.name), comparison=results,
+                     data_files=[Path(args.data_dir) / f for f in SST2_FILES.values()]
+                     + ([Path(args.data_dir) / IMDB_TRAIN] if info.get("pretrain_epochs") else []),
+                     max_tokens=args.max_tokens)
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """--set epochs=5 lr=0.5: training settings as plain values."""
+    return {k: json.loads(v) if v[:1].isdigit() else v for k, v in (p.split("=", 1) for p in pairs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="cnn-non-static",
+                        choices=["cnn-rand", "cnn-static", "cnn-non-static", "cnn-multichannel",
+                                 "bilstm"])
+    parser.add_argument("--name", help="results key of this variant (default: --model)")
+    parser.add_argument("--dataset", default="sst2", choices=["sst2", "mr"])
+    parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    parser.add_argument("--vectors", default=VECTORS,
+                        help="model.onnx (with vocab.txt), word2vec .bin, or .safetensors subset")
+    parser.add_argument("--out", help="weights folder to write (SST-2)")
+    parser.add_argument("--checkpoint", help="also save the trained weights here (safetensors)")
+    parser.add_argument("--from-checkpoint", help="skip training: export this checkpoint")
+    parser.add_argument("--results", default=RESULTS)
+    parser.add_argument("--extra-vocab", type=int, default=0,
+                        help="add the N most frequent words of --vectors to the vocabulary")
+    parser.add_argument("--pretrain-epochs", type=int, default=0,
+                        help="first train each network N epochs on IMDB's labeled training reviews")
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--folds-run", type=int, default=0, help="run only the first N folds")
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N sentences")
+    parser.add_argument("--max-tokens", type=int, default=200, help="serving truncates to this")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="SST-2: train this many restarts (seeds), keep the best on dev")
+    parser.add_argument("--members", type=int, default=1,
+                        help="SST-2, CNN: average the logits of this many of the restarts (the "
+                             "best on dev), exported as one graph")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="CPU threads; more than one is slower on a shared, busy machine")
+    parser.add_argument("--set", dest="overrides", nargs="*", default=[],
+                        help="training settings, e.g. epochs=5 lr=0.5 optimizer=adam")
+    args = parser.parse_args()
+    args.overrides = parse_overrides(args.overrides)
+    args.name = args.name or args.model
+    if args.members > 1 and (args.model == "bilstm" or args.members > args.seeds):
+        parser.error("--members: CNNs only, and at most --seeds")
+    device = torch.device(args.device)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)  # the initial weights too
+    if args.dataset == "mr":
+        run_cv(args, device)
+        return
+    splits = {k: v[:args.limit or None] for k, v in load_sst2(args.data_dir).items()}
+    if args.from_checkpoint:
+        model, vocab, info = load_checkpoint(args.from_checkpoint)
+        args.model, args.name = info["model"], info.get("name", info["model"])
+    else:
+        model, vocab, info = train_sst2(args, device, splits)
+    evaluate_and_write(args, model, vocab, info, splits, device)
+
+
+if __name__ == "__main__":
+    main()
