@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from export.word2vec.from_onnx import word_vectors
+from export.classifier.data import load_mr, load_sst2
+from export.corpora import DEFAULT_DATA_DIR
 from tokenization.wiki import text8_tokens
 
 VECTORS = "weights/word2vec/model.onnx"
@@ -23,7 +24,8 @@ VECTORS = "weights/word2vec/model.onnx"
 def read_vectors(path: str | Path) -> tuple[list[str], np.ndarray]:
     """(words, [len(words), dim] matrix) in the file's row order."""
     path = Path(path)
-    if path.suffix == ".onnx":
+    if path.suffix == ".onnx":  # each file kind's reader only when needed (see above)
+        from export.word2vec.from_onnx import word_vectors
         return word_vectors(path.parent)
     if path.suffix == ".safetensors":
         from safetensors import safe_open
@@ -82,8 +84,6 @@ def write_subset(vectors_path: str | Path, tokens: list[str], out: str | Path,
 
 
 def main() -> None:
-    from export.classifier.data import load_mr, load_sst2
-    from export.corpora import DEFAULT_DATA_DIR
     parser = argparse.ArgumentParser(description="Write the vectors the classifiers can use: "
                                      "the most frequent words, then every SST-2/MR token.")
     parser.add_argument("--vectors", default="weights/word2vec/model.onnx")

@@ -128,7 +128,7 @@ def train(args) -> dict:
     print(f"{args.name}: best epoch {record['best_epoch']} valid {record['best_valid_ppl']:.2f} "
           f"test {record['test_ppl']:.2f} (fp32 torch, batch {args.eval_batch_size}) "
           f"in {record['seconds']:.0f} s", flush=True)
-    if args.weights_dir:
+    if args.weights_dir:  # onnx and onnxruntime only to export: a GPU training host may lack them
         from export.lm.export import export_run
         export_run(prefix, Path(args.weights_dir) / f"lm-{args.cell}", Path(args.data_dir))
     return record

@@ -16,8 +16,8 @@ from gensim.models import KeyedVectors
 from export.corpora import DEFAULT_DATA_DIR
 from export.word2vec.data import WikiSentences, corpus_files
 from export.word2vec.evaluate import evaluate
-from export.word2vec.train import kind, train_ours
-from export.word2vec.train_gensim import train_gensim
+from export.word2vec.train import train_ours
+from export.word2vec.train_gensim import kind, train_gensim
 
 VARIANTS = [(1, 0), (1, 1), (0, 0), (0, 1)]   # (sg, hs)
 

@@ -5,8 +5,7 @@
 """
 import argparse
 import json
-import subprocess
-import sys
+import os
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from export.word2vec import model as word2vec
 from export.word2vec.data import DESCRIPTIONS, WikiSentences, corpus_files
 from export.word2vec.evaluate import evaluate
 from export.word2vec.export import unit_rows, write_word_vectors_folder
-from export.word2vec.train_gensim import add_word2vec_arguments
+from export.word2vec.train_gensim import add_word2vec_arguments, kind, shared_settings, train_and_write
 
 
 def train_ours(sentences, min_count=5, **settings) -> tuple[word2vec.Vocab, np.ndarray, float]:
@@ -34,10 +33,6 @@ def shipped_keyed_vectors(words: list[str], vectors: np.ndarray) -> KeyedVectors
     kv = KeyedVectors(vectors.shape[1], count=0)
     kv.add_vectors(words, unit_rows(vectors).astype(np.float16).astype(np.float32))
     return kv
-
-
-def kind(sg: int, hs: int) -> str:
-    return f"{'skip-gram' if sg else 'CBOW'}, {'hierarchical softmax' if hs else 'negative sampling'}"
 
 
 def gensim_up_to_date(folder: Path, corpus: str, hyper: dict, max_vocab: int) -> bool:
@@ -66,10 +61,9 @@ def main() -> None:
 
     paths = corpus_files(args.corpus, args.data_dir)
     sentences = WikiSentences(paths)
-    hyper = {"sg": args.sg, "hs": args.hs, "negative": args.negative, "vector_size": args.dim,
-             "window": args.window, "sample": args.sample, "min_count": args.min_count,
-             "epochs": args.epochs, "alpha": args.alpha or (0.025 if args.sg else 0.05),
-             "threads": args.threads, "batch": args.batch, "seed": args.seed}
+    shared = shared_settings(args)
+    hyper = shared | {"alpha": args.alpha or (0.025 if args.sg else 0.05),
+                      "threads": args.threads, "batch": args.batch}
     vocab, vectors, seconds = train_ours(sentences, **hyper)
     words, vectors = vocab.words[:args.max_vocab], vectors[:args.max_vocab]
     metrics = evaluate(shipped_keyed_vectors(words, vectors))
@@ -83,7 +77,7 @@ def main() -> None:
         "hyperparameters": hyper | {"max_vocab": args.max_vocab},
         "training": {"corpus": args.corpus, "tokens": vocab.corpus_tokens, "epochs": args.epochs,
                      "vocabulary_min_count": len(vocab), "seconds": round(seconds, 1),
-                     "machine": f"2-core CPU ({args.threads} threads)"},
+                     "machine": f"{os.cpu_count()}-core CPU ({args.threads} threads)"},
         "training_data": training_data(*paths),
         "metrics": metrics,
         "eval_command": eval_command("word2vec.evaluate", out),
@@ -96,13 +90,8 @@ def main() -> None:
 
     gensim_out = Path(args.gensim_out)
     if args.with_gensim and not gensim_up_to_date(gensim_out, args.corpus, hyper, args.max_vocab):
-        subprocess.run([sys.executable, "-m", "export.word2vec.train_gensim", "--corpus", args.corpus,
-                        "--data-dir", str(args.data_dir), "--sg", str(args.sg), "--hs", str(args.hs),
-                        "--negative", str(args.negative), "--dim", str(args.dim),
-                        "--window", str(args.window), "--sample", str(args.sample),
-                        "--min-count", str(args.min_count), "--epochs", str(args.epochs),
-                        "--workers", str(args.threads), "--seed", str(args.seed),
-                        "--max-vocab", str(args.max_vocab), "--out", str(gensim_out)], check=True)
+        train_and_write(args.corpus, args.data_dir, shared | {"workers": args.threads},
+                        args.max_vocab, gensim_out)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python -m export.word2vec.train_gensim --corpus t8+more --dim 300 --epochs 5 --out weights/gensim-word2vec
 """
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -48,42 +49,58 @@ def add_word2vec_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-vocab", type=int, default=40000, help="most frequent words shipped")
 
 
+def shared_settings(args: argparse.Namespace) -> dict:
+    """The settings of add_word2vec_arguments under the names both trainers take (gensim's)."""
+    return {"sg": args.sg, "hs": args.hs, "negative": args.negative, "vector_size": args.dim,
+            "window": args.window, "sample": args.sample, "min_count": args.min_count,
+            "epochs": args.epochs, "seed": args.seed}
+
+
+def kind(sg: int, hs: int) -> str:
+    return f"{'skip-gram' if sg else 'CBOW'}, {'hierarchical softmax' if hs else 'negative sampling'}"
+
+
+def train_and_write(corpus: str, data_dir: str | Path, settings: dict, max_vocab: int,
+                    out: str | Path) -> dict:
+    """Train gensim with settings (shared_settings plus workers), measure the max_vocab most
+    frequent words as shipped and write the weights folder; returns its manifest."""
+    paths = corpus_files(corpus, data_dir)
+    kv, seconds, tokens = train_gensim(WikiSentences(paths), **settings)
+    full_vocab = len(kv)
+    kv = cap_vocabulary(kv, max_vocab)
+    metrics = evaluate(kv)
+    print(metrics)
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    kv.save_word2vec_format(str(out / "vectors.bin"), binary=True)
+    variant = kind(settings["sg"], settings["hs"])
+    return write_manifest(out, {
+        "name": out.name,
+        "task": "word-vectors",
+        "architecture": f"{variant} (gensim {gensim.__version__} baseline)",
+        "format": "word2vec-binary",
+        "hyperparameters": settings | {"max_vocab": max_vocab},
+        "training": {"corpus": corpus, "tokens": tokens, "vocabulary_min_count": full_vocab,
+                     "seconds": round(seconds, 1),
+                     "machine": f"{os.cpu_count()}-core CPU ({settings['workers']} workers)"},
+        "training_data": training_data(*paths),
+        "metrics": metrics,
+        "eval_command": eval_command("word2vec.evaluate", out),
+        "description": (f"gensim's Word2Vec ({variant}), trained on the same {tokens / 1e6:.0f}M "
+                        "Wikipedia tokens with the same settings as ours: the reference "
+                        "implementation, shown beside our model."),
+    })
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_word2vec_arguments(parser)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="weights/gensim-word2vec")
     args = parser.parse_args()
-
-    paths = corpus_files(args.corpus, args.data_dir)
-    hyper = {"sg": args.sg, "hs": args.hs, "negative": args.negative, "vector_size": args.dim,
-             "window": args.window, "sample": args.sample, "min_count": args.min_count,
-             "epochs": args.epochs, "workers": args.workers, "seed": args.seed}
-    kv, seconds, tokens = train_gensim(WikiSentences(paths), **hyper)
-    full_vocab = len(kv)
-    kv = cap_vocabulary(kv, args.max_vocab)
-    metrics = evaluate(kv)
-    print(metrics)
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    kv.save_word2vec_format(str(out / "vectors.bin"), binary=True)
-    kind = f"{'skip-gram' if args.sg else 'CBOW'}, {'hierarchical softmax' if args.hs else 'negative sampling'}"
-    write_manifest(out, {
-        "name": "gensim-word2vec",
-        "task": "word-vectors",
-        "architecture": f"{kind} (gensim {gensim.__version__} baseline)",
-        "format": "word2vec-binary",
-        "hyperparameters": hyper | {"max_vocab": args.max_vocab},
-        "training": {"corpus": args.corpus, "tokens": tokens, "vocabulary_min_count": full_vocab,
-                     "seconds": round(seconds, 1), "machine": "2-core CPU (2 workers)"},
-        "training_data": training_data(*paths),
-        "metrics": metrics,
-        "eval_command": eval_command("word2vec.evaluate", out),
-        "description": (f"gensim's Word2Vec ({kind}), trained on the same {tokens / 1e6:.0f}M "
-                        "Wikipedia tokens with the same settings as ours: the reference "
-                        "implementation, shown beside our model."),
-    })
+    train_and_write(args.corpus, args.data_dir, shared_settings(args) | {"workers": args.workers},
+                    args.max_vocab, args.out)
 
 
 if __name__ == "__main__":
