@@ -1,4 +1,4 @@
-"""onnxruntime sessions configured for a small CPU box (DESIGN.md: explicit threads, no spinning)."""
+"""onnxruntime sessions configured for a small CPU box (docs/architecture.md: explicit threads, no spinning)."""
 import os
 from pathlib import Path
 

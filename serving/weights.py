@@ -1,4 +1,4 @@
-"""Loads model folders through their manifests (see the weights contract in DESIGN.md).
+"""Loads model folders through their manifests (the weights contract in docs/architecture.md).
 
 A folder is only trusted when every file its manifest lists is present with the recorded sha256,
 wherever the folder came from (weights/ or a Hub download).

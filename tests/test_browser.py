@@ -1,4 +1,4 @@
-"""The app in headless Chromium (Debian's package, driven by playwright; flags from DESIGN.md):
+"""The app in headless Chromium (Debian's package, driven by playwright; flags from docs/architecture.md):
 in each tab an example and a typed input, the result checked on the page against what the API
 answers for the same input, and a screenshot per tab for review: in a temporary folder, or in
 $SCREENSHOTS_DIR when set (SCREENSHOTS_DIR=results/screenshots refreshes the committed ones), so

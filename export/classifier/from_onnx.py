@@ -101,7 +101,7 @@ def reexport(folder: Path, results_name: str | None = None, results_path: str = 
     """Re-export folder/model.onnx in place from the weights it holds. A BiLSTM's LSTM is then
     stored as int8 (onnxruntime's DynamicQuantizeLSTM, 2.5x faster at batch 1) when that moves
     the SST-2 test accuracy by less than MAX_QUANTIZATION_LOSS; a CNN stays float (no int8 Conv
-    kernel on CPU, DESIGN.md). Rewrites the manifest, its MR cross-validation and the comparison
+    kernel on CPU, docs/architecture.md). Rewrites the manifest, its MR cross-validation and the comparison
     table refreshed from results_path when results_name (the model's key there) is given;
     returns the accuracies and the largest output differences from the graph it replaced."""
     manifest = json.loads((folder / "manifest.json").read_text())
