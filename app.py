@@ -20,6 +20,7 @@ limit_malloc_arenas()   # before gradio, onnxruntime and their threads allocate
 import gradio as gr  # noqa: E402
 
 from serving import generate_tab, sentiment_tab, word_vectors_tab  # noqa: E402
+from serving import basics_tab  # noqa: E402
 from serving.guards import guard  # noqa: E402
 from serving.hub import load_from_hub  # noqa: E402
 from serving.weights import DEFAULT_WEIGHTS_DIR, WeightsError, load_all  # noqa: E402
@@ -46,6 +47,8 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
     with gr.Blocks(title="Small neural NLP models") as demo:
         gr.Markdown("# Small neural NLP models\nWord vectors, recurrent language models and a "
                     "CNN sentence classifier, trained by this project and served with onnxruntime.")
+        with gr.Tab("Basics"):
+            basics_tab.build(manifests)
         with gr.Tab("Word vectors"):
             word_vectors_tab.build(manifests)
         with gr.Tab("Generate"):

@@ -1,0 +1,434 @@
+"""The "Basics" tab and its API (/output_layer, /forward_backward, /train_network): from one neuron
+to a trained network, with the forward pass, the loss, gradient descent and the chain rule live;
+then how the app's NLP models use the same pieces. The Playground's set-up lives in the page's
+URL (query parameters), so that a configuration can be shared."""
+import json
+import math
+import re
+from urllib.parse import parse_qs
+
+import gradio as gr
+from gradio.context import get_blocks_context
+
+from serving import basics, basics_graph
+from serving.basics import ACTIVATIONS, BasicsError
+from serving.basics_plots import data_figure, loss_figure
+from serving.basics_training import (
+    DATASETS,
+    DEFAULTS,
+    MAX_LEARNING_RATE,
+    OUTPUTS,
+    RECORDS,
+    SUGGESTED,
+    boundary,
+    collapse_note,
+    fitted_curve,
+    points,
+    run_to_end,
+    train,
+)
+
+FRAMES = 20   # pictures streamed per run, besides the last
+# the Playground's controls as named in the URL, in the order of the Train button's inputs
+URL_KEYS = ("dataset", "noise", "test", "hidden", "activation", "output", "lr", "batch", "steps", "seed")
+WRITE_URL = """(...values) => {
+  const params = new URLSearchParams(window.location.search);
+  %s.forEach((key, i) => params.set(key, String(values[i])));
+  window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+  return [window.location.href];
+}""" % json.dumps(URL_KEYS)
+SELECT_TAB = """() => {
+  const tab = [...document.querySelectorAll('button[role="tab"]')].find(b => b.textContent.trim() === %s);
+  if (tab) { tab.click(); window.scrollTo(0, 0); }
+}"""
+GRAPH_START = {"x": [0.5, -1.0], "target": 1.0, "hidden": [0.8, -0.4, 0.1, 0.3, 0.9, -0.2],
+               "out": [1.2, -0.7, 0.05], "learning_rate": 0.5}
+GRAPH_HELP = ("Each arrow carries its local derivative (its head with respect to its tail). The backward "
+              "pass starts at L with gradient 1; a node's gradient is the sum, over its arrows out, of the "
+              "gradient at the arrow's head times the arrow's number: the chain rule.")
+CHAIN_RULE_COLUMNS = ["70px", "80px", "80px", "420px"]   # wider than a phone: the table scrolls
+GRAPH_OUTPUTS = {"sigmoid": "sigmoid + cross-entropy", "linear": "linear + squared error"}
+OTHER_TABS = {"word-vectors": "Word vectors", "language-model": "Generate", "sentiment": "Sentiment"}
+
+
+def as_gradio_error(fn, *args):
+    try:
+        return fn(*args)
+    except BasicsError as err:
+        raise gr.Error(str(err)) from None
+
+
+def parse_hidden(text: str) -> list[int]:
+    parts = [p for p in re.split(r"[,\s]+", str(text).strip()) if p]
+    if not all(p.isdigit() for p in parts):
+        raise BasicsError(f"Hidden layers: give each layer's number of neurons, separated by commas, "
+                          f"e.g. 8, 8 (got {text!r}); leave it empty for no hidden layer.")
+    return [int(p) for p in parts]
+
+
+def setup_from_query(query: str) -> tuple[list, list[str]]:
+    """The Playground's control values from a URL's query string, and the names of those it
+    could not use (they keep their defaults)."""
+    given = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items() if k in URL_KEYS}
+    defaults = {"dataset": DEFAULTS["dataset"], "noise": DEFAULTS["noise"], "test": DEFAULTS["test_fraction"],
+                "hidden": ", ".join(map(str, DEFAULTS["hidden"])), "activation": DEFAULTS["activation"],
+                "output": DEFAULTS["output"], "lr": DEFAULTS["learning_rate"], "batch": DEFAULTS["batch_size"],
+                "steps": DEFAULTS["steps"], "seed": DEFAULTS["seed"]}
+    readers = {"dataset": lambda v: v if v in DATASETS else None, "activation": lambda v: v if v in ACTIVATIONS else None,
+               "output": lambda v: v if v in OUTPUTS else None, "hidden": lambda v: ", ".join(map(str, parse_hidden(v))),
+               "noise": float, "test": float, "lr": float, "batch": int, "steps": int, "seed": int}
+    values, ignored = [], []
+    for key in URL_KEYS:
+        try:
+            value = readers[key](given[key]) if key in given else defaults[key]
+        except (ValueError, BasicsError):
+            value = None
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            ignored.append(key)
+            value = defaults[key]
+        values.append(value)
+    return values, ignored
+
+
+def pictured(weights, biases, activation: str, output: str) -> tuple:
+    """(boundary, curve) for data_figure: the network's picture so far."""
+    if output == "linear":
+        return None, fitted_curve(weights, biases, activation)
+    return boundary(weights, biases, activation, output), None
+
+
+def summary(result: dict, steps: int, note: str) -> str:
+    if result.get("test_accuracy") is not None:
+        line = (f"**Test accuracy {100 * result['test_accuracy']:.1f}%** (train {100 * result['train_accuracy']:.1f}%) "
+                f"after {steps:,} steps.")
+    else:
+        line = f"**Test mean squared error {result['test_mse']:.4f}** (train {result['train_mse']:.4f}) after {steps:,} steps."
+    return line + (f"\n\n{note}" if note else "")
+
+
+def playground_stream(dataset, noise, test_share, hidden, activation, output, learning_rate, batch_size, steps, seed):
+    """The Train button: (status, picture, loss curves) every few steps, the boundary (or the
+    fitted curve) drawn as the network learns, then once more with the accuracies."""
+    numbers = {"noise": noise, "test share": test_share, "learning rate": learning_rate, "batch": batch_size,
+               "steps": steps, "seed": seed}
+    if missing := [name for name, value in numbers.items() if value is None]:
+        raise gr.Error(f"Fill in the {' and the '.join(missing)}.")
+    hidden = as_gradio_error(parse_hidden, hidden)
+    setup = (dataset, hidden, activation, output, float(learning_rate), int(batch_size), int(steps),
+             float(noise), int(seed), float(test_share))
+    split_points = points(dataset, float(noise), int(seed), float(test_share)) if dataset in DATASETS else None
+    run = train(*setup)
+    every, shown = max(1, min(RECORDS, int(steps)) // FRAMES), 0
+    while True:
+        try:
+            step, weights, biases, progress = as_gradio_error(next, run)
+        except StopIteration as end:
+            result = end.value
+            break
+        shown += 1
+        if shown % every == 0:
+            yield (f"Training: step {step:,} of {int(steps):,}, loss {progress['train_loss'][-1]:.3f} (train), "
+                   f"{progress['test_loss'][-1]:.3f} (test)",
+                   data_figure(split_points, *pictured(weights, biases, activation, output),
+                               title=f"Step {step:,}"),
+                   loss_figure(progress))
+    note = collapse_note(result, *setup)
+    yield (summary(result, int(steps), note),
+           data_figure(split_points, result["boundary"], result["curve"], title=f"After {int(steps):,} steps"),
+           loss_figure(result))
+
+
+def build_playground(demo_load):
+    with gr.Row():
+        with gr.Column(scale=2, min_width=300):
+            dataset = gr.Radio([(label, key) for key, label in DATASETS.items()], value=DEFAULTS["dataset"],
+                               label="Data set")
+            with gr.Row():
+                noise = gr.Slider(0, 0.5, value=DEFAULTS["noise"], step=0.01, label="Noise", min_width=120)
+                test_share = gr.Slider(0.1, 0.9, value=DEFAULTS["test_fraction"], step=0.05,
+                                       label="Share of points held out for test", min_width=120)
+            with gr.Row():
+                hidden = gr.Textbox(", ".join(map(str, DEFAULTS["hidden"])), label="Hidden layers",
+                                    info="neurons per layer: up to 3 layers of 1-8; empty: none", min_width=120)
+                activation = gr.Radio(list(ACTIVATIONS), value=DEFAULTS["activation"], label="Activation", min_width=200)
+            output = gr.Radio([(label, key) for key, label in OUTPUTS.items()], value=DEFAULTS["output"],
+                              label="Output layer and loss")
+            with gr.Row():
+                learning_rate = gr.Number(DEFAULTS["learning_rate"], label="Learning rate", min_width=80)
+                batch_size = gr.Number(DEFAULTS["batch_size"], precision=0, label="Batch", min_width=80)
+                steps = gr.Number(DEFAULTS["steps"], precision=0, label="Steps", min_width=80)
+                seed = gr.Number(DEFAULTS["seed"], precision=0, label="Seed", min_width=80)
+            go = gr.Button("Train", variant="primary")
+        with gr.Column(scale=3, min_width=300):
+            status = gr.Markdown("Press **Train**: the boundary and the loss curves follow the network as it learns.")
+            with gr.Row():
+                picture = gr.Plot(data_figure(points(DEFAULTS["dataset"], DEFAULTS["noise"], DEFAULTS["seed"],
+                                                     DEFAULTS["test_fraction"]), title="The data"),
+                                  label="Data and decision boundary", show_label=False, min_width=280)
+                curves = gr.Plot(label="Loss curves", show_label=False, min_width=280)
+            link = gr.Textbox(label="Link to this set-up", buttons=["copy"], interactive=False,
+                              info="The address bar holds it too.")
+
+    controls = [dataset, noise, test_share, hidden, activation, output, learning_rate, batch_size, steps, seed]
+
+    def preview(dataset, noise, test_share, seed):
+        if dataset not in DATASETS:
+            return gr.skip()
+        return data_figure(points(dataset, float(noise), int(seed), float(test_share)), title="The data")
+
+    def suggest(dataset):
+        """Picking a data set picks the output layer it needs (and a learning rate that suits it)."""
+        chosen = {"output": DEFAULTS["output"], "learning_rate": DEFAULTS["learning_rate"], **SUGGESTED.get(dataset, {})}
+        return chosen["output"], chosen["learning_rate"]
+
+    def from_link(query):
+        values, ignored = setup_from_query(query)
+        message = (f"Some settings in the link were not understood and kept their defaults: {', '.join(ignored)}."
+                   if ignored else gr.skip())
+        return [*values, message]
+
+    go.click(playground_stream, controls, [status, picture, curves], api_visibility="private")
+    dataset.input(suggest, dataset, [output, learning_rate], api_visibility="private")
+    gr.on([c.change for c in (dataset, noise, test_share, seed)], preview, [dataset, noise, test_share, seed],
+          picture, api_visibility="private")
+    gr.on([c.change for c in controls], None, controls, link, js=WRITE_URL)
+    query = gr.Textbox(visible=False)
+    demo_load(from_link, query, [*controls, status], js="() => [window.location.search]", api_visibility="private")
+
+
+
+
+def build_graph():
+    start = GRAPH_START
+
+    def explained(network, activation, output, x1, x2, target, numbers):
+        weights, biases = basics_graph.parameters(network, numbers[:6], numbers[6:])
+        return weights, biases, as_gradio_error(basics_graph.explain, network, [x1, x2], weights, biases,
+                                                activation, output, float(target))
+
+    def drawn(network, e):
+        return basics_graph.figure(e, network), e["node_rows"], e["parameter_rows"]
+
+    def show(network, activation, output, x1, x2, target, *numbers):
+        e = explained(network, activation, output, x1, x2, target, list(numbers))[2]
+        return (f"**Loss {e['loss']:.4f}.** {GRAPH_HELP}", *drawn(network, e))
+
+    def one_step(network, activation, output, x1, x2, target, learning_rate, *numbers):
+        if not 0 < learning_rate <= MAX_LEARNING_RATE:
+            raise gr.Error(f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}.")
+        weights, biases, before = explained(network, activation, output, x1, x2, target, list(numbers))
+        weights, biases = basics_graph.step(weights, biases, before, learning_rate)
+        moved = [round(v, 4) for v in basics_graph.numbers(network, weights, biases, list(numbers[:6]))]
+        after = explained(network, activation, output, x1, x2, target, moved)[2]
+        return (f"**One step at learning rate {learning_rate:g}: loss {before['loss']:.4f} → {after['loss']:.4f}.** "
+                "Every parameter moved against its gradient: new value = value - learning rate × gradient "
+                "(the fields on the left now hold the new values).", *drawn(network, after), *moved)
+
+    def relabel(network):
+        names = ["w1", "w2", "b"] if network == "one neuron" else ["v1", "v2", "c"]
+        return [gr.Row(visible=network == "2-2-1"), gr.Row(visible=network == "2-2-1"),
+                *[gr.Number(label=basics_graph.sub(n)) for n in names]]
+
+    with gr.Row():
+        with gr.Column(scale=2, min_width=300):
+            with gr.Row():
+                network = gr.Radio(list(basics_graph.NETWORKS), value="2-2-1", label="Network", min_width=150)
+                output = gr.Radio([(label, key) for key, label in GRAPH_OUTPUTS.items()], value="sigmoid",
+                                  label="Output and loss", min_width=150)
+            activation = gr.Radio(list(ACTIVATIONS), value="tanh", label="Hidden activation")
+            with gr.Row():
+                x1 = gr.Number(start["x"][0], label="input x₁", min_width=70)
+                x2 = gr.Number(start["x"][1], label="input x₂", min_width=70)
+                target = gr.Number(start["target"], label="target y", min_width=70)
+            hidden_rows, hidden = [], []
+            for neuron in range(2):
+                with gr.Row() as row:
+                    names = [f"w{neuron + 1}1", f"w{neuron + 1}2", f"b{neuron + 1}"]
+                    hidden += [gr.Number(v, label=basics_graph.sub(n), min_width=70)
+                               for n, v in zip(names, start["hidden"][3 * neuron:3 * neuron + 3])]
+                hidden_rows.append(row)
+            with gr.Row():
+                out = [gr.Number(v, label=basics_graph.sub(n), min_width=70) for n, v in zip(["v1", "v2", "c"], start["out"])]
+            with gr.Row():
+                learning_rate = gr.Number(start["learning_rate"], label="Learning rate", min_width=100)
+                go = gr.Button("One step", variant="primary", min_width=100)
+        with gr.Column(scale=3, min_width=300):
+            first = show("2-2-1", "tanh", "sigmoid", *start["x"], start["target"], *start["hidden"], *start["out"])
+            status = gr.Markdown(first[0])
+            picture = gr.Plot(first[1], show_label=False)
+            node_table = gr.Dataframe(first[2], headers=["node", "value", "gradient", "chain rule"],
+                                      label="Backward pass, from the loss up", interactive=False, wrap=True,
+                                      column_widths=CHAIN_RULE_COLUMNS)
+            parameter_table = gr.Dataframe(first[3], headers=["parameter", "value", "gradient", "chain rule"],
+                                           label="Gradients of the parameters", interactive=False, wrap=True,
+                                           column_widths=CHAIN_RULE_COLUMNS)
+
+    setting = [network, activation, output, x1, x2, target]
+    numbers = hidden + out
+    shown = [status, picture, node_table, parameter_table]
+    network.input(relabel, network, [*hidden_rows, *out], api_visibility="private").then(
+        show, setting + numbers, shown, api_visibility="private")
+    gr.on([c.input for c in setting[1:] + numbers], show, setting + numbers, shown, trigger_mode="always_last",
+          api_visibility="private")
+    go.click(one_step, setting + [learning_rate] + numbers, shown + numbers, api_visibility="private")
+
+
+OUTPUT_COLUMNS = {"sigmoid": ["outputs", "mse_gradient", "cross_entropy_gradient"],
+                  "softmax": ["outputs", "mse_gradient", "cross_entropy_gradient", "p_minus_y"]}
+OUTPUT_HEADERS = {"sigmoid": ["logit z", "target y", "p = σ(z)", "∂MSE/∂z", "∂BCE/∂z"],
+                  "softmax": ["logit z", "target y", "p = softmax(z)", "∂MSE/∂z", "∂CE/∂z", "p - y"]}
+
+
+def output_rows(logits: list[float], result: dict, output: str) -> list[list]:
+    """One row per unit: the logit, the target, the output and each loss's gradient w.r.t. the logit."""
+    if not result:
+        return []
+    return [[round(z, 4), round(result["target"][i], 4), *[round(result[key][i], 4) for key in OUTPUT_COLUMNS[output]]]
+            for i, z in enumerate(logits)]
+
+
+def build_outputs():
+    def compare(logits_text, target_text):
+        logits = as_gradio_error(parse_numbers, logits_text, "Logits")
+        target_numbers = as_gradio_error(parse_numbers, target_text, "Target")
+        target = target_numbers[0] if len(target_numbers) == 1 else target_numbers
+        results, problems = {}, []
+        for output in ("sigmoid", "softmax"):
+            try:
+                results[output] = basics.output_layer(logits, target, output)
+            except BasicsError as err:
+                results[output], problems = {}, problems + [f"{output}: {err}"]
+        if not any(results.values()):
+            raise gr.Error(" ".join(problems))
+        return (output_summary(results, problems), output_rows(logits, results["sigmoid"], "sigmoid"),
+                output_rows(logits, results["softmax"], "softmax"))
+
+    with gr.Row():
+        with gr.Column(scale=2, min_width=300):
+            logits = gr.Textbox("2.0, 1.0, 0.1", label="Logits", info="the last layer's weighted sums, one per class")
+            target = gr.Textbox("0", label="Target",
+                                info="a class index (0 is the first logit), or one number per logit, e.g. 1, 0, 0")
+            go = gr.Button("Compare", variant="primary")
+        with gr.Column(scale=3, min_width=300):
+            first = compare("2.0, 1.0, 0.1", "0")
+            verdict = gr.Markdown(first[0])
+            tables = [gr.Dataframe(rows, headers=OUTPUT_HEADERS[output], interactive=False, label=label)
+                      for rows, output, label in ((first[1], "sigmoid", "Sigmoid: each unit its own yes/no probability"),
+                                                  (first[2], "softmax", "Softmax: the units share a probability of 1"))]
+    for event in (go.click, logits.submit, target.submit):
+        event(compare, [logits, target], [verdict, *tables], api_visibility="private")
+
+
+def parse_numbers(text: str, name: str) -> list[float]:
+    parts = [p for p in re.split(r"[,\s]+", str(text).strip()) if p]
+    try:
+        if parts:
+            return [float(p) for p in parts]
+    except ValueError:
+        pass
+    raise BasicsError(f"{name}: give numbers separated by commas, e.g. 2.0, 1.0, 0.1 (got {text!r}).")
+
+
+def output_summary(results: dict, problems: list[str]) -> str:
+    def cell(output, key):
+        value = results[output].get(key)
+        return "-" if value is None else f"{value:.4f}"
+
+    lines = ["| loss | sigmoid | softmax |", "| --- | --- | --- |",
+             f"| mean squared error | {cell('sigmoid', 'mse')} | {cell('softmax', 'mse')} |",
+             f"| cross-entropy | {cell('sigmoid', 'cross_entropy')} | {cell('softmax', 'cross_entropy')} |", ""]
+    lines.append("With softmax and cross-entropy the gradient with respect to the logits is exactly **p - y** "
+                 "(the last two columns of the softmax table agree): the error itself, however sure the network "
+                 "was. The squared "
+                 "error's gradient also carries the output's slope, which fades where a sigmoid saturates: "
+                 "try logits of 8 or -8.")
+    return "\n".join(lines + [f"\n{p}" for p in problems])
+
+
+def bridge_text(manifests: dict[str, dict]) -> str:
+    """How the app's models use this tab's pieces, with the numbers their manifests carry."""
+    lms = [m for m in manifests.values() if m["task"] == "language-model"]
+    vectors = [m for m in manifests.values() if m["task"] == "word-vectors" and "negative" in m["hyperparameters"]]
+    lines = []
+    if lms:
+        lm = min(lms, key=lambda m: m["metrics"]["test_perplexity"])
+        ppl = lm["metrics"]["test_perplexity"]
+        lines += [f"- **Generate**: a language model's last layer is a softmax over its "
+                  f"{lm['hyperparameters']['vocab_size']:,} words, the output layer of the third part above "
+                  "with one logit per word; its next-word list is the top of that softmax, and it was "
+                  "trained with the cross-entropy of the word that came next, the loss whose gradient is p - y.",
+                  f"- **Perplexity is exp(mean cross-entropy)**: {lm['name']}'s test perplexity {ppl:g} is a "
+                  f"mean cross-entropy of ln {ppl:g} = {math.log(ppl):.2f} nats per word, as unsure as a fair "
+                  f"choice among {ppl:.0f} words."]
+    if vectors:
+        negative = vectors[0]["hyperparameters"]["negative"]
+        lines.append(f"- **Word vectors**: word2vec's negative sampling is a sigmoid with binary cross-entropy: "
+                     "the dot product of a word's vector and a neighbour's is a logit, trained towards 1 for the "
+                     f"real neighbour and towards 0 for {negative} random words, instead of a softmax over the "
+                     "whole vocabulary.")
+    if any(m["task"] == "sentiment" for m in manifests.values()):
+        lines.append("- **Sentiment**: the CNN's filters are ReLU neurons sliding over the words, and its last "
+                     "layer is a softmax over negative and positive trained with cross-entropy.")
+    return ("Everything in this app is built from these pieces: weighted sums, activations, an output layer, a "
+            "loss, and gradients from the chain rule.\n\n" + "\n".join(lines))
+
+
+def build_bridge(manifests: dict[str, dict]):
+    gr.Markdown(bridge_text(manifests))
+    served = {m["task"] for m in manifests.values()}
+    with gr.Row():
+        for task, tab in OTHER_TABS.items():
+            if task in served:
+                gr.Button(f"Open {tab}", size="md").click(None, js=SELECT_TAB % json.dumps(tab))
+
+
+def output_layer(logits: list[float], target: float | list[float] = 0, output: str = "softmax") -> dict:
+    """An output layer ("linear", "sigmoid" or "softmax") on the logits, against the target (a class
+    index, or one number per logit): {"outputs", "target", "mse", "mse_gradient", "cross_entropy",
+    "cross_entropy_gradient", "p_minus_y"}, the gradients with respect to the logits
+    (cross-entropy is None for a linear output)."""
+    return as_gradio_error(basics.output_layer, logits, target, output)
+
+
+def forward_backward(x: list[float], weights: list[list[list[float]]], biases: list[list[float]],
+                     activation: str = "tanh", output: str = "sigmoid", target: float | list[float] = 1.0) -> dict:
+    """One example through a fully connected network, weights[layer][neuron][input] and
+    biases[layer][neuron] (the last layer is the output layer): {"loss", "outputs", "layers": [{"name",
+    "values", "gradients", and for all but the input "sums", "sum_gradients"}], "weight_gradients",
+    "bias_gradients"} (nested as given)."""
+    return as_gradio_error(basics.forward_backward, x, weights, biases, activation, output, target)
+
+
+def train_network(dataset: str = DEFAULTS["dataset"], hidden: list[int] = DEFAULTS["hidden"],
+                  activation: str = DEFAULTS["activation"], output: str = DEFAULTS["output"],
+                  learning_rate: float = DEFAULTS["learning_rate"], batch_size: int = DEFAULTS["batch_size"],
+                  steps: int = DEFAULTS["steps"], noise: float = DEFAULTS["noise"], seed: int = DEFAULTS["seed"],
+                  test_fraction: float = DEFAULTS["test_fraction"]) -> dict:
+    """Train a network on a toy data set (circle, xor, gaussians, spiral, curve) by minibatch gradient
+    descent: {"steps", "train_loss", "test_loss", "train_accuracy", "test_accuracy" (or "train_mse",
+    "test_mse" for the curve), "boundary": {"x", "y", "probabilities": [row][column][class]} (None for
+    the curve), "curve" (the fitted curve, or None), "points", "weights", "biases", "note"}."""
+    setup = (dataset, hidden, activation, output, learning_rate, batch_size, steps, noise, seed, test_fraction)
+    result = as_gradio_error(run_to_end, *setup)
+    return {**result, "note": collapse_note(result, *setup)}
+
+
+def build(manifests: dict[str, dict]) -> None:
+    load = get_blocks_context().root_block.load
+    gr.Markdown("A neuron is a weighted sum, a bias and an activation; a network is layers of them, trained "
+                "by gradient descent on a loss, with the gradients from the chain rule. **Playground**: train "
+                "one on toy data. **Graph**: one example through a tiny network, forward and backward. "
+                "**Losses**: output layers and their losses side by side. **To NLP**: where the app's "
+                "models use these pieces.")
+    with gr.Tabs():
+        with gr.Tab("Playground"):
+            build_playground(load)
+        with gr.Tab("Graph"):
+            build_graph()
+        with gr.Tab("Losses"):
+            build_outputs()
+        with gr.Tab("To NLP"):
+            build_bridge(manifests)
+    gr.api(output_layer, api_name="output_layer")
+    gr.api(forward_backward, api_name="forward_backward")
+    gr.api(train_network, api_name="train_network")
