@@ -1,15 +1,16 @@
 """The Gradio app: one tab per task, every model loaded from weights/ through its manifest.
 
 Run `python app.py`. It binds 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT say
-otherwise; on a Hugging Face Space (SPACE_ID set) it binds 0.0.0.0. WEIGHTS_FROM_HUB takes the
-models from Hub model repositories instead of weights/ (serving/hub.py).
+otherwise (a port that is taken is then an error, not a hop to the next one); on a Hugging Face
+Space (SPACE_ID set) it binds 0.0.0.0. WEIGHTS_FROM_HUB takes the models from Hub model
+repositories instead of weights/ (serving/hub.py). MONITORING=1 turns on Gradio's /monitoring.
+SIGTERM (how a Space or a container stops it) and Ctrl-C drain (serving/shutdown.py).
 """
-import asyncio
-import contextlib
 import os
+import socket
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+import serving.telemetry_off  # noqa: F401  (before gradio and onnxruntime are imported)
+
 # where a Space turns example caching on (GRADIO_CACHE_EXAMPLES), cache on first use, not at start-up
 os.environ.setdefault("GRADIO_CACHE_MODE", "lazy")
 
@@ -19,11 +20,18 @@ limit_malloc_arenas()   # before gradio, onnxruntime and their threads allocate
 
 import gradio as gr  # noqa: E402
 
-from serving import generate_tab, sentiment_tab, word_vectors_tab  # noqa: E402
+from serving import gradio_internals, language_model_tab, sentiment_tab, word_vectors_tab  # noqa: E402
 from serving import basics_tab  # noqa: E402
 from serving.guards import guard  # noqa: E402
+from serving.http_guards import middleware  # noqa: E402
 from serving.hub import load_from_hub  # noqa: E402
+from serving.log_limits import limit_logs  # noqa: E402
+from serving.shutdown import serve_until_signalled  # noqa: E402
 from serving.weights import DEFAULT_WEIGHTS_DIR, WeightsError, load_all  # noqa: E402
+
+# model work at once: one request per core (each onnxruntime session runs on one thread)
+MODEL_CONCURRENCY = len(os.sched_getaffinity(0))
+CHEAP_ENDPOINTS = {"models", "echo"}
 
 
 def model_summaries(manifests: dict[str, dict]) -> list[dict]:
@@ -44,15 +52,17 @@ def load_models() -> dict[str, dict]:
 
 
 def build_app(manifests: dict[str, dict]) -> gr.Blocks:
-    with gr.Blocks(title="Small neural NLP models") as demo:
+    # delete_cache: any file Gradio writes for the app (there should be none: uploads are refused,
+    # serving/http_guards.py) is removed within the hour and when the server stops
+    with gr.Blocks(title="Small neural NLP models", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Small neural NLP models\nWord vectors, recurrent language models and a "
                     "CNN sentence classifier, trained by this project and served with onnxruntime.")
         with gr.Tab("Basics"):
             basics_tab.build(manifests)
         with gr.Tab("Word vectors"):
             word_vectors_tab.build(manifests)
-        with gr.Tab("Generate"):
-            generate_tab.build(manifests)
+        with gr.Tab("Language model"):
+            language_model_tab.build(manifests)
         with gr.Tab("Sentiment"):
             sentiment_tab.build(manifests)
 
@@ -68,45 +78,49 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
 
         gr.api(echo, api_name="echo", api_visibility="undocumented")
     guard(demo)
+    gradio_internals.share_concurrency(demo, CHEAP_ENDPOINTS, MODEL_CONCURRENCY, cheap_limit=8)
     return demo
 
 
-def drop_answered_sessions(pending: dict[str, set]) -> None:
-    """Gradio 6.31 keeps an entry per session in its queue's pending_event_ids_session and removes
-    it only when an event is cancelled, not once the session's last event is answered; every raw
-    API call without a session_hash is a session of its own: ~350 bytes per request, without
-    bound. Drop the entries with nothing pending, as Gradio's own clean_events does."""
-    for session in [session for session, ids in pending.items() if not ids]:
-        del pending[session]
-
-
-async def drop_answered_sessions_every(server, seconds: float = 60) -> None:
-    """On the server's event loop, so that no step of the queue sees the dict change under it.
-    Reaches a private attribute (Queue.pending_event_ids_session): no public setting bounds it."""
-    while True:
-        await asyncio.sleep(seconds)
-        drop_answered_sessions(server.get_blocks()._queue.pending_event_ids_session)
-
-
-@contextlib.asynccontextmanager
-async def lifespan(server):
-    """The server's lifetime (launch's app_kwargs lifespan): the pruning task beside it."""
-    task = asyncio.create_task(drop_answered_sessions_every(server))
-    yield
-    task.cancel()
+def explicit_port(server_name: str) -> int | None:
+    """GRADIO_SERVER_PORT, checked free: Gradio would silently take the next free port (7881
+    became 7882), and a client would reach the other instance. None: Gradio's 7860 or the next."""
+    if not os.environ.get("GRADIO_SERVER_PORT"):
+        return None
+    port = int(os.environ["GRADIO_SERVER_PORT"])
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a listener still blocks it
+        try:
+            s.bind((server_name, port))
+        except OSError as err:
+            raise SystemExit(f"Cannot start: port {port} on {server_name} is taken ({err.strerror}); "
+                             "stop what uses it or set GRADIO_SERVER_PORT to a free port")
+    return port
 
 
 def main() -> None:
-    demo = build_app(load_models())
+    monitoring = os.environ.get("MONITORING") == "1"
+    if not monitoring:
+        gradio_internals.without_monitoring_cost()
+    local_or_space = "0.0.0.0" if "SPACE_ID" in os.environ else "127.0.0.1"
+    server_name = os.environ.get("GRADIO_SERVER_NAME", local_or_space)
+    port = explicit_port(server_name)
+    manifests = load_models()
+    try:
+        demo = build_app(manifests)
+    except WeightsError as err:  # a file the model needs that its manifest does not list
+        raise SystemExit(f"Cannot start: {err}")
     # every request through the queue (api_open=False closes /run/<api>, which skipped it), at most
     # 32 waiting (32 clients each waiting for its answer fit; beyond that a client is told at once
     # that the queue is full: 64 let the last of a burst of the slowest requests wait 33 s)
-    demo.queue(default_concurrency_limit=4, max_size=32, api_open=False)
-    local_or_space = "0.0.0.0" if "SPACE_ID" in os.environ else "127.0.0.1"
+    demo.queue(default_concurrency_limit=MODEL_CONCURRENCY, max_size=32, api_open=False)
+    limit_logs()
     # Gradio keeps ~180 KB of state per session and every raw API call is a new session: its
     # default of 10,000 sessions grew the server by 1.9 GB in a soak; 1,000 caps that near 180 MB
-    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", local_or_space),
-                state_session_capacity=1000, app_kwargs={"lifespan": lifespan})
+    demo.launch(server_name=server_name, server_port=port, state_session_capacity=1000,
+                enable_monitoring=monitoring, prevent_thread_lock=True,
+                app_kwargs={"lifespan": gradio_internals.lifespan, "middleware": middleware(server_name)})
+    serve_until_signalled(demo)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ def free_port() -> int:
 
 def start_app(env_overrides: dict | None = None, timeout: float = 90.0, script: str = "app.py"):
     """Start `python app.py` (or another Gradio script) on a free loopback port; returns
-    (process, url) once it answers."""
+    (process, url) once it answers. process.log is the file its output goes to."""
     port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
            **(env_overrides or {})}
@@ -29,6 +29,7 @@ def start_app(env_overrides: dict | None = None, timeout: float = 90.0, script: 
     log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, script], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc.log = log
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -212,9 +212,3 @@ class LanguageModel:
         return {"tokens": [self.vocab[i] for i in ids], "gates": self.gate_names,
                 "values": gates[:, 1:, 0, :].tolist()}  # (layers, tokens, gates), after the start <eos>
 
-
-def load_language_models(manifests: dict[str, dict]) -> dict[str, LanguageModel]:
-    """The language models among the manifests, LSTM first (the default), then GRU, then RNN."""
-    order = {"lstm": 0, "gru": 1, "rnn": 2}
-    ours = sorted((m for m in manifests.values() if m["task"] == TASK), key=lambda m: order[m["cell"]])
-    return {m["name"]: LanguageModel(m) for m in ours}

@@ -2,7 +2,8 @@
 import os
 from pathlib import Path
 
-import onnxruntime as ort
+import serving.telemetry_off  # noqa: F401  (before onnxruntime is imported)
+import onnxruntime as ort  # noqa: E402
 
 ONNX_THREADS = int(os.environ.get("ONNX_THREADS", "1"))
 # "1" lets idle pool threads spin, only to measure what that costs (export/bench_app.py)

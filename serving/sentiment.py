@@ -8,24 +8,22 @@ A feature's push is its contribution to the chosen class minus its mean contribu
 `width` tokens starting `pad` positions before the winning position, `pad` being the zero padding
 the model adds on both sides.
 """
-from pathlib import Path
-
 import numpy as np
 
+from serving.errors import InputError
+from serving.limits import MAX_TEXT_CHARS
 from serving.onnx_session import make_session
-from serving.weights import read_vocab
+from serving.weights import listed_file, read_vocab
 from tokenization.sst import sst_tokens_with_spans
 
 UNK_ID = 1
-MAX_CHARS = 100_000
 
 
 class SentimentModel:
     def __init__(self, manifest: dict):
-        folder = Path(manifest["folder"])
         self.name = manifest["name"]
-        self.session = make_session(folder / "model.onnx")
-        self.index = {w: i for i, w in enumerate(read_vocab(folder))}
+        self.session = make_session(listed_file(manifest, "model.onnx"))
+        self.index = {w: i for i, w in enumerate(read_vocab(listed_file(manifest, "vocab.txt").parent))}
         hp = manifest["hyperparameters"]
         self.labels, self.max_tokens, self.pad = hp["labels"], hp["max_tokens"], hp["pad"]
         self.widths = np.repeat(hp["filter_widths"], hp["feature_maps"])
@@ -35,15 +33,15 @@ class SentimentModel:
         (the words that pushed hardest towards the label, strongest first, each with the n-gram
         window, text[start:end], that credited it most), "tokens",
         "truncated", "unknown", "highlights": [[text piece, score in -1..1 or None]]}.
-        Raises ValueError on empty input or input without a single word."""
+        Raises InputError on empty input or input without a single word."""
         if not text or not text.strip():
-            raise ValueError("Empty input: type a sentence to classify.")
-        if len(text) > MAX_CHARS:
-            raise ValueError(f"Input too long: {len(text):,} characters (the limit is "
-                             f"{MAX_CHARS:,}; only the first {self.max_tokens} tokens are read).")
+            raise InputError("Empty input: type a sentence to classify.")
+        if len(text) > MAX_TEXT_CHARS:
+            raise InputError(f"Input too long: {len(text):,} characters (the limit is "
+                             f"{MAX_TEXT_CHARS:,}; only the first {self.max_tokens} tokens are read).")
         spans = sst_tokens_with_spans(text)
         if not spans:
-            raise ValueError("No words found: the classifier reads letters and digits "
+            raise InputError("No words found: the classifier reads letters and digits "
                              "(emoji and punctuation alone carry no sentiment for it).")
         truncated = len(spans) > self.max_tokens
         spans = spans[:self.max_tokens]

@@ -1,21 +1,13 @@
 """The "Sentiment" tab and its API, /classify: Kim's CNN and a BiLSTM on SST-2."""
 import gradio as gr
 
+from serving.model_choice import choose, served_models
 from serving.sentiment import SentimentModel
 
 TASK = "sentiment"
 EXAMPLES = ["The movie was wonderful.", "A dull, lifeless and far too long film.",
             "Not bad at all!", "I expected a masterpiece; what I got was a mess.",
             "Les acteurs sont excellents 😀", "Ugh"]
-ROW_LABELS = {"cnn-rand": "CNN-rand", "cnn-static": "CNN-static",
-              "cnn-non-static": "CNN-non-static", "cnn-non-static-xv": "CNN-non-static, +20k words",
-              "cnn-multichannel": "CNN-multichannel",
-              "cnn-multichannel-xv": "CNN-multichannel, +20k words",
-              "cnn-multichannel-imdb": "CNN-multichannel, +20k words, vectors with IMDB text",
-              "cnn-multichannel-imdb-pretrained":
-                  "CNN-multichannel, +20k words, vectors with IMDB text, IMDB reviews first",
-              "bilstm": "BiLSTM",
-              "tfidf-lr": "TF-IDF + logistic regression"}
 HOW_A_CNN_READS = (
     "**How the CNN reads a sentence.** Each word becomes a 300-d vector. 300 filters slide over "
     "the sentence, 100 each over windows of 3, 4 and 5 words, and each filter keeps only its "
@@ -26,7 +18,9 @@ HOW_A_CNN_READS = (
 
 
 def accuracy_table(manifests: list[dict]) -> list[list]:
-    """Rows from the results every manifest carries (the latest export's copy wins)."""
+    """One row per training run in the results every manifest carries (the latest export's copy
+    wins), by SST-2 test accuracy: the run's name as recorded, its accuracies, and what its
+    training record says it was given."""
     results = {}
     for m in manifests:
         results.update(m.get("comparison", {}))
@@ -39,10 +33,28 @@ def accuracy_table(manifests: list[dict]) -> list[list]:
         done, total = len(entry.get("folds", [])), entry.get("folds_total")
         return f"{value} ({done} of {total} folds)" if total and done < total else value
 
-    names = sorted({key.split("/")[0] for key in results
-                    if key.endswith("/sst2") or key.endswith("/mr-cv")},
-                   key=lambda n: (list(ROW_LABELS).index(n) if n in ROW_LABELS else 99, n))
-    return [[ROW_LABELS.get(n, n), percent(f"{n}/sst2"), percent(f"{n}/mr-cv")] for n in names]
+    names = {key.split("/")[0] for key in results if key.endswith("/sst2") or key.endswith("/mr-cv")}
+    by_accuracy = sorted(names, key=lambda n: (results.get(f"{n}/sst2", {}).get("sst2_test_accuracy", 0), n))
+    return [[n, percent(f"{n}/sst2"), percent(f"{n}/mr-cv"), given(results.get(f"{n}/sst2") or results[f"{n}/mr-cv"])]
+            for n in by_accuracy]
+
+
+def given(entry: dict) -> str:
+    """A run's vectors and extra data, in words, from its training record (a baseline without
+    one: its command)."""
+    t = entry.get("training")
+    if not t:
+        return f"no training record; made by {entry['command']}"
+    vectors = t.get("vectors") or ""
+    parts = [f"{t['model']}", "random vectors" if not vectors else
+             "word2vec with IMDB text" if "imdb" in vectors else "our word2vec"]
+    if t.get("extra_vocab"):
+        parts.append(f"+{t['extra_vocab'] // 1000}k pretrained words")
+    if t.get("pretrain_epochs"):
+        parts.append("IMDB reviews first")
+    if t.get("members", 1) > 1:
+        parts.append(f"{t['members']} networks averaged")
+    return ", ".join(parts)
 
 
 def describe(m: dict) -> str:
@@ -70,26 +82,20 @@ def describe(m: dict) -> str:
 
 
 def build(manifests: dict[str, dict]) -> None:
-    ours = sorted((m for m in manifests.values() if m["task"] == TASK),
-                  key=lambda m: "cnn" not in m["name"])  # the CNN is the default
-    if not ours:
+    models = served_models(manifests, TASK, SentimentModel, lambda m: "cnn" not in m["name"])  # CNN first
+    if not models:
         gr.Markdown("No sentiment model is installed in weights/.")
         return
-    models = {m["name"]: SentimentModel(m) for m in ours}
     names = list(models)
+    ours = [manifests[n] for n in names]
 
     def classify(text: str, model: str = names[0]) -> dict:
         """Positive or negative, calibrated probabilities, and the evidence: the n-grams that
         won the max-over-time pooling, weighted by their push towards the label (negative
         weight: against it)."""
-        if model not in models:
-            raise gr.Error(f"Unknown model {model!r}; choose from {', '.join(names)}.")
-        try:
-            return models[model].classify(text)
-        except ValueError as err:
-            raise gr.Error(str(err)) from None
+        return choose(models, model).classify(text)
 
-    def show(text: str, model: str):
+    def show(text: str, model: str) -> tuple:
         result = classify(text, model)
         note = (f"{result['tokens']} tokens read, {result['unknown']} not in the model's "
                 "vocabulary.")
@@ -116,9 +122,10 @@ def build(manifests: dict[str, dict]) -> None:
                                                 "blue: against it)")
             note = gr.Markdown()
     gr.Markdown("### Measured accuracy (%)")
-    gr.Dataframe(accuracy_table(ours), headers=["model", "SST-2 test", "MR 10-fold CV"],
+    gr.Dataframe(accuracy_table(ours), headers=["training run", "SST-2 test", "MR 10-fold CV",
+                                             "architecture, vectors, extra data"],
                  interactive=False)
 
-    go.click(show, [text, model], [label, evidence, note], api_visibility="private")
-    text.submit(show, [text, model], [label, evidence, note], api_visibility="private")
+    for event in (go.click, text.submit):
+        event(show, [text, model], [label, evidence, note], api_name="classify_page", api_visibility="private")
     gr.api(classify, api_name="classify")

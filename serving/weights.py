@@ -45,11 +45,23 @@ def verify_files(folder: str | Path, files: dict[str, str]) -> None:
     folder = Path(folder)
     for name, expected in files.items():
         path = folder / name
+        # by name, not by resolving: a Hub snapshot's files are links into the cache's blobs/
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise WeightsError(f"{folder}: manifest.json lists {name!r}, which is outside the folder")
         if not path.is_file():
             raise WeightsError(f"{folder}: {name} is missing (listed in manifest.json)")
         if sha256_of(path) != expected:
             raise WeightsError(f"{folder}: {name} does not match its sha256 in manifest.json "
                                "(altered or corrupted; restore it or re-export the model)")
+
+
+def listed_file(manifest: dict, name: str) -> Path:
+    """The path of a file a model loads, refused unless the manifest lists it (and so
+    load_manifest has checked it): no model reads a file nobody verified."""
+    if name not in manifest["files"]:
+        raise WeightsError(f"{manifest['folder']}: the model needs {name}, which manifest.json "
+                           "does not list (re-export the model)")
+    return Path(manifest["folder"]) / name
 
 
 def read_vocab(folder: str | Path) -> list[str]:

@@ -4,31 +4,29 @@ Both models answer through the same small interface so the tab shows them side b
 `vocabulary`, `query(positive, negative, topn, method)` and `unit_vectors(words)`.
 """
 import difflib
-from pathlib import Path
 
 import numpy as np
 from gensim.models import KeyedVectors
 
+from serving.errors import InputError
+from serving.limits import MAX_QUERY_WORDS, check_text
 from serving.onnx_session import make_session
+from serving.weights import listed_file
 from tokenization.wiki import text8_tokens
 
 METHODS = ("3CosAdd", "3CosMul")
 MAX_TOPN = 100
 
 
-class QueryError(ValueError):
-    """A query the user can fix; its message is shown as is."""
-
-
 class OnnxWordVectors:
-    """Our model: the whole query runs in the exported graph (export/analogy_onnx.py)."""
+    """Our model: the whole query runs in the exported graph (export/word2vec/export.py)."""
 
     def __init__(self, manifest: dict):
-        folder = Path(manifest["folder"])
         self.name = manifest["name"]
-        self.vocabulary = (folder / manifest["vocabulary"]["file"]).read_text(encoding="utf-8").split()
+        vocabulary_file = listed_file(manifest, manifest["vocabulary"]["file"])
+        self.vocabulary = vocabulary_file.read_text(encoding="utf-8").split()
         self.index = {word: i for i, word in enumerate(self.vocabulary)}
-        self.session = make_session(folder / "model.onnx")
+        self.session = make_session(listed_file(manifest, "model.onnx"))
 
     def _run(self, outputs, positive=(), negative=(), topn=1, lookup=()):
         ids = lambda words: np.array([self.index[w] for w in words], dtype=np.int64)
@@ -49,7 +47,7 @@ class GensimWordVectors:
 
     def __init__(self, manifest: dict):
         self.name = manifest["name"]
-        self.kv = KeyedVectors.load_word2vec_format(str(Path(manifest["folder"]) / "vectors.bin"), binary=True)
+        self.kv = KeyedVectors.load_word2vec_format(str(listed_file(manifest, "vectors.bin")), binary=True)
         self.vocabulary = self.kv.index_to_key
         self.index = self.kv.key_to_index
 
@@ -66,27 +64,31 @@ def load_word_vectors(manifest: dict):
     return loaders[manifest["format"]](manifest)
 
 
-def parse_words(text: str) -> list[str]:
+def parse_words(text: str, name: str = "words") -> list[str]:
     """Words separated by commas or spaces, normalised as the corpus was (text8 rules)."""
-    return text8_tokens(text or "")
+    return text8_tokens(check_text(text or "", name))
 
 
 def check_query(model, positive: list[str], negative: list[str], topn: int) -> None:
-    """Raise QueryError with a message a user can act on."""
+    """Raise InputError with a message a user can act on. The words are capped: each one is a
+    row of the query's product with the whole vocabulary (4,000 words cost gigabytes)."""
     if not isinstance(topn, int) or not 1 <= topn <= MAX_TOPN:
-        raise QueryError(f"topn must be a whole number from 1 to {MAX_TOPN} (got {topn!r}).")
+        raise InputError(f"topn must be a whole number from 1 to {MAX_TOPN} (got {topn!r}).")
     if not positive:
-        raise QueryError("Enter at least one positive word (letters a-z; digits are spelled out).")
+        raise InputError("Enter at least one positive word (letters a-z; digits are spelled out).")
+    if len(positive) + len(negative) > MAX_QUERY_WORDS:
+        raise InputError(f"Too many words: {len(positive) + len(negative):,} (a query takes at most "
+                         f"{MAX_QUERY_WORDS}, positive and negative together).")
     seen = set()
     for word in positive + negative:
         shown = word if len(word) <= 40 else word[:40] + "..."  # a 100,000-letter "word" stays out of the message
         if word in seen:
-            raise QueryError(f"'{shown}' is given more than once; use each word once.")
+            raise InputError(f"'{shown}' is given more than once; use each word once.")
         seen.add(word)
         if word not in model.index:
             close = suggest(model.vocabulary, word)
             hint = f" Close words that are known: {', '.join(close)}." if close else ""
-            raise QueryError(f"'{shown}' is not in the vocabulary of {model.name} "
+            raise InputError(f"'{shown}' is not in the vocabulary of {model.name} "
                              f"({len(model.vocabulary):,} most frequent words).{hint}")
 
 
@@ -99,9 +101,11 @@ def suggest(vocabulary: list[str], word: str, n: int = 5) -> list[str]:
 def answer(model, positive: list[str], negative: list[str], topn: int = 10,
            method: str = "3CosAdd") -> list[dict]:
     if method not in METHODS:
-        raise QueryError(f"method must be one of {', '.join(METHODS)}.")
+        raise InputError(f"method must be one of {', '.join(METHODS)}.")
     check_query(model, positive, negative, topn)
-    return [{"word": w, "score": round(s, 6)}
+    # six significant digits, not decimals: 3CosMul's scores are products over the query words
+    # and fall below 1e-6 with many of them (rounded to decimals, every word scored 0.0)
+    return [{"word": w, "score": float(f"{s:.6g}")}
             for w, s in model.query(positive, negative, min(topn, len(model.vocabulary) - len(positive) - len(negative)), method)]
 
 

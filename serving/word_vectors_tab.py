@@ -1,8 +1,10 @@
 """The "Word vectors" tab and its API: /analogy and /neighbors, ours beside the gensim baseline."""
 import gradio as gr
 
+from serving.errors import InputError
+from serving.model_choice import choose, served_models
 from serving.vector_picture import query_svg
-from serving.word_vectors import METHODS, MAX_TOPN, QueryError, answer, load_word_vectors, parse_words
+from serving.word_vectors import METHODS, MAX_TOPN, answer, load_word_vectors, parse_words
 
 TASK = "word-vectors"
 EXAMPLES = [["king, woman", "man"], ["paris, germany", "france"], ["walking, swam", "walked"],
@@ -40,47 +42,41 @@ def describe(m: dict) -> str:
 
 def build(manifests: dict[str, dict]) -> None:
     # our ONNX models first: the first one is the default and the one pictured
-    ours = sorted((m for m in manifests.values() if m["task"] == TASK),
-                  key=lambda m: m["format"] != "onnx-analogy")
-    if not ours:
+    models = served_models(manifests, TASK, load_word_vectors, lambda m: m["format"] != "onnx-analogy")
+    if not models:
         gr.Markdown("No word-vector model is installed in weights/.")
         return
-    models = {m["name"]: load_word_vectors(m) for m in ours}
     names = list(models)
     default = names[0]
+    ours = [manifests[n] for n in names]
 
     def run(model: str, positive: list[str], negative: list[str], topn: int, method: str):
-        if model not in models:
-            raise gr.Error(f"Unknown model {model!r}; choose from {', '.join(names)}.")
-        try:
-            return answer(models[model], positive, negative, int(topn), method)
-        except QueryError as err:
-            raise gr.Error(str(err)) from None
+        return answer(choose(models, model), positive, negative, int(topn), method)
 
     def analogy(positive: str, negative: str = "", topn: int = 10, model: str = default,
                 method: str = "3CosAdd") -> list[dict]:
         """Words closest to sum(positive) - sum(negative), best first (query words excluded).
         king - man + woman: positive "king, woman", negative "man"."""
-        pos, neg = parse_words(positive), parse_words(negative)
+        pos, neg = parse_words(positive, "positive"), parse_words(negative, "negative")
         if not neg:
-            raise gr.Error("An analogy needs at least one negative word (king - man + woman: "
-                           "positive 'king, woman', negative 'man'); for one word use /neighbors.")
+            raise InputError("An analogy needs at least one negative word (king - man + woman: "
+                             "positive 'king, woman', negative 'man'); for one word use /neighbors.")
         return run(model, pos, neg, topn, method)
 
     def neighbors(words: str, topn: int = 10, model: str = default) -> list[dict]:
         """Nearest words by cosine to one word, or to the sum of several."""
         return run(model, parse_words(words), [], topn, "3CosAdd")
 
-    def show(positive: str, negative: str, topn: int, method: str):
-        pos, neg = parse_words(positive), parse_words(negative)
+    def show(positive: str, negative: str, topn: int, method: str) -> list:
+        pos, neg = parse_words(positive, "positive"), parse_words(negative, "negative")
         tables = {}
         for name in names:
             try:
                 tables[name] = [[r["word"], r["score"]] for r in run(name, pos, neg, topn, method)]
-            except gr.Error as err:
+            except InputError as err:
                 if name == default:
                     raise
-                tables[name] = [[f"({err.message})", None]]
+                tables[name] = [[f"({err})", None]]
         return [tables[n] for n in names] + [picture(pos, neg, tables[default])]
 
     def picture(pos, neg, rows):
@@ -122,6 +118,7 @@ def build(manifests: dict[str, dict]) -> None:
         gr.Dataframe(section_table(ours), headers=["section"] + [m["name"] for m in ours],
                      interactive=False)
 
-    go.click(show, [positive, negative, topn, method], tables + [svg], api_visibility="private")
+    go.click(show, [positive, negative, topn, method], tables + [svg], api_name="word_vectors_page",
+             api_visibility="private")
     gr.api(analogy, api_name="analogy")
     gr.api(neighbors, api_name="neighbors")

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
+import serving.telemetry_off  # noqa: F401  (first: the env before gradio, onnxruntime)
+
 from export.app_process import start_app, stop_app
 from export.corpora import DEFAULT_DATA_DIR
 
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))

@@ -1,21 +1,21 @@
 """Property-based tests over the serving functions, in-process on the models in the weights
-folder: any string in gives a well-formed result or the module's own clear error (a ValueError
-subclass, or gr.Error at an endpoint) out; never another exception."""
+folder: any string in gives a well-formed result or serving.errors.InputError with a clear message
+out; never another exception (not even another ValueError)."""
 import math
 import os
 import re
 from pathlib import Path
 
-import gradio as gr
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from serving.guards import typed
-from serving.language_model import MAX_NEW_TOKENS, load_language_models
+from serving.errors import InputError
+from serving.guards import argument_checker
+from serving.language_model import MAX_NEW_TOKENS, LanguageModel
 from serving.sentiment import SentimentModel
 from serving.weights import load_all
-from serving.word_vectors import MAX_TOPN, QueryError, answer, load_word_vectors, parse_words
+from serving.word_vectors import MAX_TOPN, answer, load_word_vectors, parse_words
 from tests.conftest import WEIGHTS_DIR
 from tokenization.ptb import detokenize, ptb_tokens
 from tokenization.sst import sst_tokens_with_spans
@@ -40,7 +40,7 @@ def word_vectors():
 
 @pytest.fixture(scope="module")
 def language_model():
-    return next(iter(load_language_models({m["name"]: m for m in manifests("language-model")}).values()))
+    return LanguageModel(manifests("language-model")[0])
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_tokenizers_take_any_text(text):
 def test_word_vector_queries(word_vectors, positive, negative, topn):
     try:
         rows = answer(word_vectors, parse_words(positive), parse_words(negative), topn)
-    except QueryError as err:
+    except InputError as err:
         assert str(err)
         return
     assert 1 <= len(rows) <= topn
@@ -75,7 +75,7 @@ def test_word_vector_queries(word_vectors, positive, negative, topn):
 def test_next_word(language_model, prompt, topn):
     try:
         rows = language_model.next_word(prompt, topn)
-    except ValueError as err:
+    except InputError as err:
         assert str(err)
         return
     probabilities = [r["probability"] for r in rows]
@@ -88,7 +88,7 @@ def test_next_word(language_model, prompt, topn):
 def test_perplexity(language_model, text):
     try:
         result = language_model.perplexity(text)
-    except ValueError as err:
+    except InputError as err:
         assert str(err)
         return
     assert math.isfinite(result["perplexity"]) and result["perplexity"] >= 1
@@ -103,7 +103,7 @@ def test_generate(language_model, prompt, max_new_tokens, strategy, temperature,
     try:
         tokens = list(language_model.generate(prompt, max_new_tokens, strategy, temperature, top_k,
                                               top_p, seed))
-    except ValueError as err:
+    except InputError as err:
         assert str(err)
         return
     assert 1 <= len(tokens) <= max_new_tokens and "<unk>" not in tokens
@@ -114,7 +114,7 @@ def test_generate(language_model, prompt, max_new_tokens, strategy, temperature,
 def test_gates(language_model, prompt):
     try:
         result = language_model.gates(prompt)
-    except ValueError as err:
+    except InputError as err:
         assert str(err)
         return
     assert all(len(layer) == len(result["tokens"]) for layer in result["values"])
@@ -126,7 +126,7 @@ def test_gates(language_model, prompt):
 def test_classify(sentiment, text):
     try:
         result = sentiment.classify(text)
-    except ValueError as err:
+    except InputError as err:
         assert str(err)
         return
     assert result["label"] in result["probabilities"]
@@ -146,8 +146,8 @@ def test_typed_endpoints_take_any_json(text, topn, temperature):
     def endpoint(text: str, topn: int = 10, temperature: float = 1.0) -> list:
         return [text, topn, temperature]
     try:
-        result = typed(endpoint)(text, topn, temperature)
-    except gr.Error as err:
-        assert err.message.startswith("argument '")
+        result = endpoint(*argument_checker(endpoint)([text, topn, temperature]))
+    except InputError as err:
+        assert str(err).startswith("argument '")
         return
     assert isinstance(result[0], str) and isinstance(result[1], int) and isinstance(result[2], float)

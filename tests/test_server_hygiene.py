@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 import app
+from serving import gradio_internals
 from tests.conftest import ROOT
 
 SERVING_CODE = [ROOT / "app.py", *sorted((ROOT / "serving").glob("*.py")),
@@ -62,6 +63,8 @@ def launched(monkeypatch):
     demo = FakeDemo()
     monkeypatch.setattr(app, "load_models", lambda: {})
     monkeypatch.setattr(app, "build_app", lambda manifests: demo)
+    monkeypatch.setattr(gradio_internals, "without_monitoring_cost", lambda: None)  # no env change here
+    monkeypatch.setattr(app, "serve_until_signalled", lambda demo: None)
     for name in ("GRADIO_SERVER_NAME", "SPACE_ID", "GRADIO_SHARE"):
         monkeypatch.delenv(name, raising=False)
 
@@ -89,12 +92,12 @@ def test_never_asks_for_a_share_link(launched):
 def test_answered_sessions_are_dropped_and_pending_ones_kept():
     """Gradio keeps an entry per raw API call in its queue; app.py drops the answered ones."""
     pending = {"answered": set(), "waiting": {"event-id"}}
-    app.drop_answered_sessions(pending)
+    gradio_internals.drop_answered_sessions(pending)
     assert pending == {"waiting": {"event-id"}}
 
 
 def test_the_server_drops_answered_sessions_while_it_runs(launched):
-    assert launched()["app_kwargs"]["lifespan"] is app.lifespan
+    assert launched()["app_kwargs"]["lifespan"] is gradio_internals.lifespan
 
 
 def test_analytics_and_telemetry_are_off_without_being_told():

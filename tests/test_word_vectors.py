@@ -6,7 +6,8 @@ from gensim.models import KeyedVectors
 from export.word2vec.export import build_analogy_graph
 from export.word2vec.evaluate import load_folder_vectors
 from serving.weights import load_all
-from serving.word_vectors import OnnxWordVectors, QueryError, answer, load_word_vectors
+from serving.errors import InputError
+from serving.word_vectors import OnnxWordVectors, answer, load_word_vectors
 from tests.conftest import WEIGHTS_DIR
 
 RANDOM_MANIFEST = {"name": "random", "task": "word-vectors", "architecture": "random vectors (test)",
@@ -86,11 +87,11 @@ def test_served_answers_match_the_measured_probes():
 
 def test_query_errors_name_the_problem(ours):
     model = load_word_vectors(ours)
-    with pytest.raises(QueryError, match="'kingg' is not in the vocabulary.*king"):
+    with pytest.raises(InputError, match="'kingg' is not in the vocabulary.*king"):
         answer(model, ["kingg", "woman"], ["man"])
-    with pytest.raises(QueryError, match="positive word"):
+    with pytest.raises(InputError, match="positive word"):
         answer(model, [], ["man"])
-    with pytest.raises(QueryError, match="'king' is given more than once"):
+    with pytest.raises(InputError, match="'king' is given more than once"):
         answer(model, ["king", "king"], ["man"])
-    with pytest.raises(QueryError, match="topn must be"):
+    with pytest.raises(InputError, match="topn must be"):
         answer(model, ["king"], [], topn=0)

@@ -1,15 +1,16 @@
-"""The "Generate" tab and its API: /generate, /next_word, /perplexity and /gates."""
+"""The "Language model" tab and its API: /generate, /next_word, /perplexity and /gates."""
 import html
 
 import gradio as gr
 import pandas as pd
 
-from serving.language_model import MAX_NEW_TOKENS, MAX_TOPN, STRATEGIES, load_language_models
+from serving.language_model import MAX_NEW_TOKENS, STRATEGIES, TASK, LanguageModel
+from serving.model_choice import choose, served_models
 from tokenization.ptb import detokenize
 
 EXAMPLES = ["the company said it expects", "stock prices fell sharply after", "mr. smith is chairman of",
             "the federal reserve", "in the third quarter"]
-CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "vanilla RNN"}
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "vanilla RNN"}   # in this order: LSTM is the default
 
 
 def describe(m: dict) -> str:
@@ -50,7 +51,7 @@ def gates_html(result: dict) -> str:
 
 
 def build(manifests: dict[str, dict]) -> None:
-    models = load_language_models(manifests)
+    models = served_models(manifests, TASK, LanguageModel, lambda m: list(CELL_NAMES).index(m["cell"]))
     if not models:
         gr.Markdown("No language model is installed in weights/ (expected weights/lm-lstm, lm-gru, lm-rnn).")
         return
@@ -58,32 +59,22 @@ def build(manifests: dict[str, dict]) -> None:
     default = names[0]
     gated = [n for n in names if models[n].gate_names]
 
-    def get(model: str):
-        if model not in models:
-            raise gr.Error(f"Unknown model {model!r}; choose from {', '.join(names)}.")
-        return models[model]
-
-    def guarded(fn, *args):
-        try:
-            return fn(*args)
-        except ValueError as err:
-            raise gr.Error(str(err)) from None
-
     def continuation(prompt, model, max_new_tokens, strategy, temperature, top_k, top_p, seed, show_prompt):
         """Yields (the tokens shown so far: the prompt's when show_prompt, then the new ones;
         whether they start a sentence) after each new token, one growing list."""
-        lm = get(model)
-        shown = [lm.vocab[i] for i in guarded(lm.prompt_ids, prompt)[1:]] if show_prompt else []
+        lm = choose(models, model)
+        shown = [lm.vocab[i] for i in lm.prompt_ids(prompt)[1:]] if show_prompt else []
         sentence_start = bool(shown) or not prompt.strip()
-        tokens = guarded(lm.generate, prompt, int(max_new_tokens), strategy, float(temperature),
-                         int(top_k), float(top_p), int(seed))
-        while (token := guarded(next, tokens, None)) is not None:
+        for token in lm.generate(prompt, int(max_new_tokens), strategy, float(temperature),
+                                 int(top_k), float(top_p), int(seed)):
             shown.append(token)
             yield shown, sentence_start
 
-    def stream(*args):
-        """The UI's stream: the text so far after each new token."""
-        for shown, sentence_start in continuation(*args):
+    def stream(prompt: str, model: str, max_new_tokens: int, strategy: str, temperature: float,
+               top_k: int, top_p: float, seed: int):
+        """The UI's stream: the text so far (the prompt's tokens first) after each new token."""
+        for shown, sentence_start in continuation(prompt, model, max_new_tokens, strategy, temperature,
+                                                  top_k, top_p, seed, True):
             yield detokenize(shown, sentence_start)
 
     def generate(prompt: str, model: str = default, max_new_tokens: int = 50, strategy: str = "greedy",
@@ -100,23 +91,26 @@ def build(manifests: dict[str, dict]) -> None:
 
     def next_word(prompt: str, model: str = default, topn: int = 10) -> list[dict]:
         """The topn most likely next words after the prompt, with their probabilities."""
-        return guarded(get(model).next_word, prompt, int(topn))
+        return choose(models, model).next_word(prompt, int(topn))
 
     def perplexity(text: str, model: str = default) -> dict:
         """Perplexity of the text under the model (its tokens and a final <eos>), the number of
         tokens scored and how many words were out of the vocabulary (scored as <unk>)."""
-        return guarded(get(model).perplexity, text)
+        return choose(models, model).perplexity(text)
 
     def gates(prompt: str, model: str = gated[0] if gated else default) -> dict:
         """Mean gate activations per layer, prompt token and gate (LSTM: forget, input, output;
         GRU: update, reset): {"tokens", "gates", "values": [layer][token][gate]}."""
-        return guarded(get(model).gates, prompt)
+        return choose(models, model).gates(prompt)
 
-    def next_word_chart(prompt, model):
+    def next_word_chart(prompt: str, model: str) -> pd.DataFrame:
         rows = next_word(prompt, model, 10)
         return pd.DataFrame({"word": [r["word"] for r in rows], "probability": [r["probability"] for r in rows]})
 
-    def score_all(text):
+    def gates_heatmap(prompt: str, model: str) -> str:
+        return gates_html(gates(prompt, model))
+
+    def score_all(text: str) -> list[list]:
         return [[n, *(lambda r: [round(r["perplexity"], 1), r["tokens"], r["oov"]])(perplexity(text, n))]
                 for n in names]
 
@@ -160,10 +154,10 @@ def build(manifests: dict[str, dict]) -> None:
     scores = gr.Dataframe(headers=["model", "perplexity", "tokens", "out of vocabulary"], interactive=False)
 
     controls = [prompt, model, max_new, strategy, temperature, top_k, top_p, seed]
-    go.click(lambda *a: (yield from stream(*a, True)), controls, output, api_visibility="private")
-    predict.click(next_word_chart, [prompt, model], chart, api_visibility="private")
-    show_gates.click(lambda p, m: gates_html(gates(p, m)), [prompt, model], heatmap, api_visibility="private")
-    score.click(score_all, text, scores, api_visibility="private")
+    go.click(stream, controls, output, api_name="generate_page", api_visibility="private")
+    predict.click(next_word_chart, [prompt, model], chart, api_name="next_word_page", api_visibility="private")
+    show_gates.click(gates_heatmap, [prompt, model], heatmap, api_name="gates_page", api_visibility="private")
+    score.click(score_all, text, scores, api_name="perplexity_page", api_visibility="private")
     gr.api(generate, api_name="generate")
     gr.api(next_word, api_name="next_word")
     gr.api(perplexity, api_name="perplexity")
