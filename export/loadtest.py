@@ -1,10 +1,13 @@
 """Bounded load on the app over loopback: N concurrent clients x M requests over a mix of every
 served endpoint; throughput, p50/p95/p99 latency and failures. --soak-minutes keeps the clients
 going for that long and samples the server's resident memory; --burst fires that many slow
-requests at once to see an overloaded queue answer "full" at once instead of letting them wait.
+requests at once to see an overloaded queue answer "full" at once instead of letting them wait;
+--largest sends each endpoint the largest request it accepts, one at a time, and reports the
+server's resident memory before, at its peak during and after each.
 
     python -m export.loadtest --clients 32 --requests 50 --out results/load.json
     python -m export.loadtest --clients 8 --soak-minutes 10 --out results/soak.json
+    python -m export.loadtest --largest --out results/largest_requests.json
 
 Starts `python app.py` on a free loopback port (with --env settings, e.g. ONNX_THREADS=2) unless
 --url names a running one (loopback only; its memory is sampled when --pid is given).
@@ -25,6 +28,7 @@ import numpy as np
 from gradio_client.utils import construct_args
 
 from export.app_process import start_app, stop_app
+from serving.limits import MAX_QUERY_WORDS, MAX_TEXT_CHARS
 
 # one valid request per endpoint; an endpoint that is not served (no model for its tab) is left out
 MIX = {
@@ -38,6 +42,21 @@ MIX = {
     "/models": {},
 }
 SLOW = ("/gates", {"prompt": "the market fell " * 300})  # about 900 tokens stepped one at a time
+FREQUENT = ("the of and in a to was is for as on by with he that at from his it an were are which this "
+            "also be").split()
+LONGEST_PROMPT = "the market fell " * 333  # 999 tokens: the language models read at most 1,000
+# the largest request each endpoint accepts (serving/limits.py, serving/language_model.py)
+LARGEST = {
+    "/analogy": {"positive": " ".join(FREQUENT[:MAX_QUERY_WORDS - 1]), "negative": FREQUENT[MAX_QUERY_WORDS - 1],
+                 "topn": 100, "method": "3CosMul"},
+    "/neighbors": {"words": " ".join(FREQUENT[:MAX_QUERY_WORDS]), "topn": 100},
+    "/generate": {"prompt": LONGEST_PROMPT, "max_new_tokens": 200, "strategy": "sample"},
+    "/next_word": {"prompt": LONGEST_PROMPT, "topn": 50},
+    "/perplexity": {"text": LONGEST_PROMPT},
+    "/gates": {"prompt": LONGEST_PROMPT},
+    "/classify": {"text": ("a wonderful , moving film " * 400)[:MAX_TEXT_CHARS]},
+    "/echo": {"text": "x" * MAX_TEXT_CHARS},
+}
 # a soak's memory is flat below this growth over its second half (0.5 MB/min: 30 MB an hour)
 FLAT_MB_PER_MIN = 0.5
 
@@ -189,6 +208,37 @@ def burst(url: str, n: int, timeout: float) -> dict:
             "answered_latency_ms": percentiles([o[1] for o in outcomes if o[0] == "ok"])}
 
 
+def largest(url: str, pid: int, repeats: int = 3, timeout: float = 120) -> dict:
+    """Each endpoint's largest accepted request, `repeats` times in a row, alone: resident memory
+    before, the peak while it ran (sampled every 10 ms) and after, in MB."""
+    named = httpx.get(f"{url}gradio_api/info", timeout=30).json()["named_endpoints"]
+    report = {}
+    with httpx.Client() as http:
+        for api, kwargs in LARGEST.items():
+            if api not in named:
+                continue
+            data = construct_args(named[api]["parameters"], (), kwargs)
+            runs = []
+            for _ in range(repeats):
+                before, peak, done = rss_mb(pid), [0.0], threading.Event()
+
+                def sample():
+                    while not done.wait(0.01):
+                        peak[0] = max(peak[0], rss_mb(pid))
+                sampler = threading.Thread(target=sample)
+                sampler.start()
+                start = time.monotonic()
+                kind, _ = call(http, url, api, data, timeout)
+                seconds = time.monotonic() - start
+                done.set()
+                sampler.join()
+                time.sleep(0.5)
+                runs.append({"outcome": kind, "seconds": round(seconds, 2), "rss_mb_before": round(before, 1),
+                             "rss_mb_peak": round(max(peak[0], before), 1), "rss_mb_after": round(rss_mb(pid), 1)})
+            report[api] = runs
+    return report
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help="a running app on 127.0.0.1 (default: start python app.py)")
@@ -199,6 +249,8 @@ def parse_args(argv=None):
     p.add_argument("--soak-minutes", type=float, default=0)
     p.add_argument("--sample-seconds", type=float, default=10)
     p.add_argument("--burst", type=int, default=0, help="then this many slow requests at once")
+    p.add_argument("--largest", action="store_true",
+                   help="instead: each endpoint's largest accepted request, alone, and the memory it takes")
     p.add_argument("--max-seconds", type=float, default=900, help="stop sending after this long")
     p.add_argument("--timeout", type=float, default=60, help="per request")
     p.add_argument("--out", type=Path)
@@ -220,7 +272,9 @@ def main(argv=None) -> dict:
         mix = served_mix(url)
         report = {"machine": machine(), "app_env": args.env, "endpoints": list(mix),
                   "rss_mb_before": rss_mb(pid)}
-        if args.soak_minutes:
+        if args.largest:
+            report["largest"] = largest(url, pid)
+        elif args.soak_minutes:
             report["soak"] = soak(url, mix, args.clients, args.soak_minutes, pid, args.sample_seconds, args.timeout)
         else:
             report["load"] = run_clients(url, mix, args.clients, args.requests,

@@ -208,7 +208,11 @@ class LanguageModel:
         h_prev = np.stack(before, axis=1)  # (layers, seq, 1, hidden)
         h_now = np.stack(after, axis=1)
         inputs = np.concatenate([np.stack(embedded)[None], h_now[:-1]])
-        (gates,) = self.gates_session.run(None, {"inputs": inputs, "h_prev": h_prev})
+        # a token's gates depend on its own inputs and h_prev only: CHUNK_TOKENS positions a run
+        # keep the graph's intermediates (4 x hidden per position and layer) small
+        gates = np.concatenate([self.gates_session.run(None, {
+            "inputs": inputs[:, start:start + CHUNK_TOKENS], "h_prev": h_prev[:, start:start + CHUNK_TOKENS]})[0]
+            for start in range(0, inputs.shape[1], CHUNK_TOKENS)], axis=1)
         return {"tokens": [self.vocab[i] for i in ids], "gates": self.gate_names,
                 "values": gates[:, 1:, 0, :].tolist()}  # (layers, tokens, gates), after the start <eos>
 

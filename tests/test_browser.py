@@ -94,8 +94,8 @@ def test_word_vectors_tab(page, client, served):
     assert_not_rendered_as_html(page)
 
 
-def test_generate_tab(page, client, served):
-    open_tab(page, "Generate", "language-model", served)
+def test_language_model_tab(page, client, served):
+    open_tab(page, "Language model", "language-model", served)
     output = textbox(page, "Text (Penn Treebank style: lower case, N for any number)")
     page.get_by_text("stock prices fell sharply after", exact=True).click()
     playwright.expect(textbox(page, "Prompt")).to_have_value("stock prices fell sharply after")

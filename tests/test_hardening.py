@@ -321,3 +321,59 @@ def test_a_file_the_model_needs_but_the_manifest_does_not_list_stops_the_start(t
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Cannot start: ") and "vocab.txt" in lines[0] \
         and "does not list" in lines[0], out.stderr[-2000:]
+
+
+# 1. a language-model request runs in chunks: the same numbers, bounded intermediates
+
+@pytest.fixture(scope="module")
+def lstm():
+    from serving.language_model import LanguageModel
+    from serving.weights import load_all
+    return LanguageModel(load_all(ROOT / "weights")["lm-lstm"])
+
+
+class RecordedSession:
+    """A session that notes the longest input it was given."""
+
+    def __init__(self, session, longest: list):
+        self.session, self.longest = session, longest
+
+    def run(self, outputs, feeds):
+        self.longest.append(max(a.shape[0] if name == "tokens" else a.shape[1] for name, a in feeds.items()
+                                if name in ("tokens", "inputs")))
+        return self.session.run(outputs, feeds)
+
+    def __getattr__(self, name):
+        return getattr(self.session, name)
+
+
+def test_long_texts_run_in_chunks_with_the_same_results(lstm, monkeypatch):
+    import numpy as np
+    from serving import language_model
+    text = "the market fell sharply after the company said it expects lower profit " * 75  # ~900 tokens
+    chunked = lstm.perplexity(text), lstm.gates(text), lstm.next_word(text, 5)
+    longest = []
+    monkeypatch.setattr(lstm, "session", RecordedSession(lstm.session, longest))
+    monkeypatch.setattr(lstm, "gates_session", RecordedSession(lstm.gates_session, longest))
+    lstm.perplexity(text), lstm.gates(text)
+    assert max(longest) == language_model.CHUNK_TOKENS
+    monkeypatch.undo()
+    monkeypatch.setattr(language_model, "CHUNK_TOKENS", 10**6)
+    whole = lstm.perplexity(text), lstm.gates(text), lstm.next_word(text, 5)
+    assert chunked[0]["tokens"] == whole[0]["tokens"] > 800
+    # the int8 LSTM quantizes its activations with each run's own range: 0.03% apart, as int8 is
+    # from fp32 (README)
+    assert chunked[0]["perplexity"] == pytest.approx(whole[0]["perplexity"], rel=1e-3)
+    assert np.allclose(chunked[1]["values"], whole[1]["values"], atol=1e-3)
+    assert [r["word"] for r in chunked[2]] == [r["word"] for r in whole[2]]
+
+
+def test_3cosmul_scores_stay_distinct_at_the_word_cap():
+    """The product over 23 positive words falls below 1e-6: rounded to 6 decimals every score
+    was 0.0 or the same few values."""
+    from serving.weights import load_all
+    from serving.word_vectors import answer, load_word_vectors
+    model = load_word_vectors(load_all(ROOT / "weights")["word2vec"])
+    words = model.vocabulary[5000:5000 + MAX_QUERY_WORDS]
+    scores = [r["score"] for r in answer(model, words[:-1], words[-1:], 10, "3CosMul")]
+    assert all(s > 0 for s in scores) and len(set(scores)) == 10 and min(scores) < 1e-4
