@@ -24,6 +24,7 @@ from serving import gradio_internals, language_model_tab, sentiment_tab, word_ve
 from serving import basics_tab  # noqa: E402
 from serving.guards import guard  # noqa: E402
 from serving.http_guards import middleware  # noqa: E402
+from serving import model_choice  # noqa: E402
 from serving.hub import load_from_hub  # noqa: E402
 from serving.log_limits import limit_logs  # noqa: E402
 from serving.shutdown import serve_until_signalled  # noqa: E402
@@ -48,6 +49,19 @@ def load_models() -> dict[str, dict]:
             return load_from_hub(os.environ["WEIGHTS_FROM_HUB"])
         return load_all(os.environ.get("WEIGHTS_DIR", DEFAULT_WEIGHTS_DIR))
     except WeightsError as err:
+        raise SystemExit(f"Cannot start: {err}")
+
+
+def use_remote_models() -> None:
+    """MODELS_ON_RAY=<address>: the tabs' models run as Ray Serve deployments on that cluster
+    (serving/ray_serve.py, serve_config.yaml) instead of in this process."""
+    address = os.environ.get("MODELS_ON_RAY")
+    if not address:
+        return
+    from serving.ray_serve import RayModels  # ray[serve] is optional: requirements-scale.txt
+    try:
+        model_choice.remote = RayModels(address).model
+    except ConnectionError as err:
         raise SystemExit(f"Cannot start: {err}")
 
 
@@ -106,6 +120,7 @@ def main() -> None:
     server_name = os.environ.get("GRADIO_SERVER_NAME", local_or_space)
     port = explicit_port(server_name)
     manifests = load_models()
+    use_remote_models()
     try:
         demo = build_app(manifests)
     except WeightsError as err:  # a file the model needs that its manifest does not list

@@ -8,6 +8,7 @@ full address (ip_hash would key on the first three octets, one bucket for all of
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,9 +43,20 @@ def stop_ray() -> None:
     subprocess.run(["ray", "stop", "--force"], env=ray_env(), capture_output=True, timeout=120)
 
 
-def deploy(address: str, batching: bool = False, timeout: float = 240) -> None:
-    """serve_config.yaml's applications (batching as asked), then wait until all are running."""
-    config = SERVE_CONFIG.read_text().replace("batching: false", f"batching: {str(batching).lower()}")
+def deploy(address: str, with_batched_copies: bool = False, timeout: float = 240) -> None:
+    """serve_config.yaml's applications, and with_batched_copies each once more with batching on
+    (named <task>-batched, for a benchmark to call both in turns: then every application gets one
+    replica of a quarter CPU, so that six fit on two cores and neither variant scales more than
+    the other); then wait until all run."""
+    config = SERVE_CONFIG.read_text()
+    if with_batched_copies:
+        config = re.sub(r"autoscaling_config: \{[^}]*\}", "num_replicas: 1", config)
+        config = config.replace("num_cpus: 0.5", "num_cpus: 0.25")
+        head, apps = config.split("applications:\n", 1)
+        batched = apps.replace("batching: false", "batching: true")
+        for task in TASKS:
+            batched = batched.replace(f"- name: {task}\n", f"- name: {task}-batched\n")
+        config = f"{head}applications:\n{apps}{batched}"
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=ROOT, delete=False) as f:
         f.write(config)
     try:
@@ -64,7 +76,7 @@ def wait_running(address: str, timeout: float) -> None:
         done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=ray_env(), capture_output=True,
                               text=True, timeout=120)
         status = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else {}
-        if all(status.get(t, "").endswith("RUNNING") for t in TASKS):
+        if status and all(s.endswith("RUNNING") for s in status.values()) and set(TASKS) <= status.keys():
             return
         if time.monotonic() > deadline:
             raise RuntimeError(f"Serve applications not running after {timeout} s: {status or done.stderr[-2000:]}")

@@ -190,5 +190,6 @@ class RayModels:
         ray.init(address=address, logging_level="ERROR", log_to_driver=False,
                  configure_logging=False)
 
-    def model(self, task: str, name: str) -> RemoteModel:
-        return RemoteModel(serve.get_app_handle(task), name)
+    def model(self, task: str, name: str, application: str | None = None) -> RemoteModel:
+        """The family's application is named for its task (serve_config.yaml)."""
+        return RemoteModel(serve.get_app_handle(application or task), name)
