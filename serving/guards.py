@@ -57,9 +57,14 @@ def argument_checker(fn, typed: list[bool] | None = None):
     return check
 
 
+def log_input_error(endpoint: str, message: str) -> None:
+    """One line for a problem the user caused: no traceback, it is not the app's fault."""
+    INPUT_ERRORS.info("%s: %.300s", endpoint, message.replace("\n", " "))
+
+
 def refusal(endpoint: str, message: str) -> gr.Error:
     """The visible message for a problem the user caused, logged as one line."""
-    INPUT_ERRORS.info("%s: %.300s", endpoint, message.replace("\n", " "))
+    log_input_error(endpoint, message)
     return gr.Error(html.escape(message, quote=False), print_exception=False)
 
 

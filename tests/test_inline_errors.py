@@ -1,0 +1,37 @@
+"""serving/inline_errors.py: an input error clears the outputs and fills the status box."""
+import logging
+
+from serving.errors import InputError
+from serving.inline_errors import inline
+
+
+def answer(word: str):
+    if not word:
+        raise InputError("Give a word.")
+    return word.upper(), len(word)
+
+
+def streamed(word: str):
+    yield word
+    if word == "bad":
+        raise InputError("Not that one.")
+    yield word + "!"
+
+
+def test_success_hides_the_box():
+    *values, box = inline(answer, 2)("king")
+    assert values == ["KING", 4] and box["visible"] is False
+
+
+def test_error_clears_every_output_and_logs_one_line(caplog):
+    with caplog.at_level(logging.INFO, logger="app.input"):
+        *values, box = inline(answer, 2)("")
+    assert values == [None, None]
+    assert box["visible"] is True and "Give a word." in box["value"]
+    assert [r.getMessage() for r in caplog.records] == ["answer: Give a word."]
+
+
+def test_a_stream_error_clears_what_was_streamed():
+    assert [v[0] for v in inline(streamed, 1)("ok")] == ["ok", "ok!"]
+    last = list(inline(streamed, 1)("bad"))[-1]
+    assert last[0] is None and "Not that one." in last[1]["value"]
