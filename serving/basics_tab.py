@@ -37,8 +37,10 @@ WRITE_URL = """(...values) => {
   window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
   return [window.location.href];
 }""" % json.dumps(URL_KEYS)
+# a tab by its label: its button, or on a narrow screen the item of Gradio's overflow menu
 SELECT_TAB = """() => {
-  const tab = [...document.querySelectorAll('button[role="tab"]')].find(b => b.textContent.trim() === %s);
+  const named = [...document.querySelectorAll('button')].filter(b => b.textContent.trim() === %s);
+  const tab = named.find(b => b.getAttribute('role') === 'tab') || named.find(b => b.closest('.overflow-dropdown'));
   if (tab) { tab.click(); window.scrollTo(0, 0); }
 }"""
 GRAPH_START = {"x": [0.5, -1.0], "target": 1.0, "hidden": [0.8, -0.4, 0.1, 0.3, 0.9, -0.2],
@@ -46,9 +48,9 @@ GRAPH_START = {"x": [0.5, -1.0], "target": 1.0, "hidden": [0.8, -0.4, 0.1, 0.3, 
 GRAPH_HELP = ("Each arrow carries its local derivative (its head with respect to its tail). The backward "
               "pass starts at L with gradient 1; a node's gradient is the sum, over its arrows out, of the "
               "gradient at the arrow's head times the arrow's number: the chain rule.")
-CHAIN_RULE_COLUMNS = ["70px", "80px", "80px", "420px"]   # wider than a phone: the table scrolls
+CHAIN_RULE_COLUMNS = ["80px", "80px", "90px", "420px"]   # wider than a phone: the table scrolls
 GRAPH_OUTPUTS = {"sigmoid": "sigmoid + cross-entropy", "linear": "linear + squared error"}
-OTHER_TABS = {"word-vectors": "Word vectors", "language-model": "Generate", "sentiment": "Sentiment"}
+OTHER_TABS = {"word-vectors": "Word vectors", "language-model": "Language model", "sentiment": "Sentiment"}
 
 
 def as_gradio_error(fn, *args):
@@ -103,7 +105,10 @@ def summary(result: dict, steps: int, note: str) -> str:
                 f"after {steps:,} steps.")
     else:
         line = f"**Test mean squared error {result['test_mse']:.4f}** (train {result['train_mse']:.4f}) after {steps:,} steps."
-    return line + (f"\n\n{note}" if note else "")
+    picture = ("The background is the network's answer at each point, tinted by its probabilities; filled dots "
+               "are training points, hollow ones test points." if result.get("boundary") else
+               "The line is the network's answer; filled dots are training points, hollow ones test points.")
+    return f"{line} {picture}" + (f"\n\n{note}" if note else "")
 
 
 def playground_stream(dataset, noise, test_share, hidden, activation, output, learning_rate, batch_size, steps, seed):
@@ -160,14 +165,16 @@ def build_playground(demo_load):
                 seed = gr.Number(DEFAULTS["seed"], precision=0, label="Seed", min_width=80)
             go = gr.Button("Train", variant="primary")
         with gr.Column(scale=3, min_width=300):
-            status = gr.Markdown("Press **Train**: the boundary and the loss curves follow the network as it learns.")
+            status = gr.Markdown("Press **Train**: the boundary and the loss curves follow the network as it learns.",
+                                 elem_id="playground-status")
             with gr.Row():
                 picture = gr.Plot(data_figure(points(DEFAULTS["dataset"], DEFAULTS["noise"], DEFAULTS["seed"],
                                                      DEFAULTS["test_fraction"]), title="The data"),
-                                  label="Data and decision boundary", show_label=False, min_width=280)
-                curves = gr.Plot(label="Loss curves", show_label=False, min_width=280)
+                                  label="Data and decision boundary", show_label=False, min_width=280,
+                                  elem_id="playground-picture")
+                curves = gr.Plot(label="Loss curves", show_label=False, min_width=280, elem_id="playground-curves")
             link = gr.Textbox(label="Link to this set-up", buttons=["copy"], interactive=False,
-                              info="The address bar holds it too.")
+                              info="The address bar holds it too.", elem_id="playground-link")
 
     controls = [dataset, noise, test_share, hidden, activation, output, learning_rate, batch_size, steps, seed]
 
@@ -222,7 +229,7 @@ def build_graph():
         after = explained(network, activation, output, x1, x2, target, moved)[2]
         return (f"**One step at learning rate {learning_rate:g}: loss {before['loss']:.4f} → {after['loss']:.4f}.** "
                 "Every parameter moved against its gradient: new value = value - learning rate × gradient "
-                "(the fields on the left now hold the new values).", *drawn(network, after), *moved)
+                "(the parameter fields now hold the new values).", *drawn(network, after), *moved)
 
     def relabel(network):
         names = ["w1", "w2", "b"] if network == "one neuron" else ["v1", "v2", "c"]
@@ -231,12 +238,14 @@ def build_graph():
 
     with gr.Row():
         with gr.Column(scale=2, min_width=300):
+            # five short rows and the button: "One step" stays above the fold at 1400x900
             with gr.Row():
-                network = gr.Radio(list(basics_graph.NETWORKS), value="2-2-1", label="Network", min_width=150)
-                output = gr.Radio([(label, key) for key, label in GRAPH_OUTPUTS.items()], value="sigmoid",
-                                  label="Output and loss", min_width=150)
-            activation = gr.Radio(list(ACTIVATIONS), value="tanh", label="Hidden activation")
+                network = gr.Radio(list(basics_graph.NETWORKS), value="2-2-1", label="Network", min_width=200)
+                activation = gr.Dropdown(list(ACTIVATIONS), value="tanh", label="Hidden activation", min_width=110)
+                learning_rate = gr.Number(start["learning_rate"], label="Learning rate", min_width=90)
             with gr.Row():
+                output = gr.Dropdown([(label, key) for key, label in GRAPH_OUTPUTS.items()], value="sigmoid",
+                                     label="Output and loss", min_width=210)
                 x1 = gr.Number(start["x"][0], label="input x₁", min_width=70)
                 x2 = gr.Number(start["x"][1], label="input x₂", min_width=70)
                 target = gr.Number(start["target"], label="target y", min_width=70)
@@ -249,13 +258,11 @@ def build_graph():
                 hidden_rows.append(row)
             with gr.Row():
                 out = [gr.Number(v, label=basics_graph.sub(n), min_width=70) for n, v in zip(["v1", "v2", "c"], start["out"])]
-            with gr.Row():
-                learning_rate = gr.Number(start["learning_rate"], label="Learning rate", min_width=100)
-                go = gr.Button("One step", variant="primary", min_width=100)
+            go = gr.Button("One step", variant="primary")   # alone, so that on a phone the result is right under it
         with gr.Column(scale=3, min_width=300):
             first = show("2-2-1", "tanh", "sigmoid", *start["x"], start["target"], *start["hidden"], *start["out"])
-            status = gr.Markdown(first[0])
-            picture = gr.Plot(first[1], show_label=False)
+            status = gr.Markdown(first[0], elem_id="graph-status")
+            picture = gr.Plot(first[1], show_label=False, elem_id="graph-picture")
             node_table = gr.Dataframe(first[2], headers=["node", "value", "gradient", "chain rule"],
                                       label="Backward pass, from the loss up", interactive=False, wrap=True,
                                       column_widths=CHAIN_RULE_COLUMNS)
@@ -311,7 +318,7 @@ def build_outputs():
             go = gr.Button("Compare", variant="primary")
         with gr.Column(scale=3, min_width=300):
             first = compare("2.0, 1.0, 0.1", "0")
-            verdict = gr.Markdown(first[0])
+            verdict = gr.Markdown(first[0], elem_id="losses-verdict")
             tables = [gr.Dataframe(rows, headers=OUTPUT_HEADERS[output], interactive=False, label=label)
                       for rows, output, label in ((first[1], "sigmoid", "Sigmoid: each unit its own yes/no probability"),
                                                   (first[2], "softmax", "Softmax: the units share a probability of 1"))]
@@ -353,21 +360,21 @@ def bridge_text(manifests: dict[str, dict]) -> str:
     if lms:
         lm = min(lms, key=lambda m: m["metrics"]["test_perplexity"])
         ppl = lm["metrics"]["test_perplexity"]
-        lines += [f"- **Generate**: a language model's last layer is a softmax over its "
-                  f"{lm['hyperparameters']['vocab_size']:,} words, the output layer of the third part above "
-                  "with one logit per word; its next-word list is the top of that softmax, and it was "
-                  "trained with the cross-entropy of the word that came next, the loss whose gradient is p - y.",
+        lines += [f"- **{OTHER_TABS['language-model']}**: a language model's last layer is a softmax over its "
+                  f"{lm['hyperparameters']['vocab_size']:,} words, the output layer of the Losses part with one "
+                  "logit per word; its next-word list is the top of that softmax, and it was trained with the "
+                  "cross-entropy of the word that came next, the loss whose gradient is p - y.",
                   f"- **Perplexity is exp(mean cross-entropy)**: {lm['name']}'s test perplexity {ppl:g} is a "
                   f"mean cross-entropy of ln {ppl:g} = {math.log(ppl):.2f} nats per word, as unsure as a fair "
                   f"choice among {ppl:.0f} words."]
     if vectors:
         negative = vectors[0]["hyperparameters"]["negative"]
-        lines.append(f"- **Word vectors**: word2vec's negative sampling is a sigmoid with binary cross-entropy: "
+        lines.append(f"- **{OTHER_TABS['word-vectors']}**: word2vec's negative sampling is a sigmoid with binary cross-entropy: "
                      "the dot product of a word's vector and a neighbour's is a logit, trained towards 1 for the "
                      f"real neighbour and towards 0 for {negative} random words, instead of a softmax over the "
                      "whole vocabulary.")
     if any(m["task"] == "sentiment" for m in manifests.values()):
-        lines.append("- **Sentiment**: the CNN's filters are ReLU neurons sliding over the words, and its last "
+        lines.append(f"- **{OTHER_TABS['sentiment']}**: the CNN's filters are ReLU neurons sliding over the words, and its last "
                      "layer is a softmax over negative and positive trained with cross-entropy.")
     return ("Everything in this app is built from these pieces: weighted sums, activations, an output layer, a "
             "loss, and gradients from the chain rule.\n\n" + "\n".join(lines))
@@ -415,19 +422,17 @@ def train_network(dataset: str = DEFAULTS["dataset"], hidden: list[int] = DEFAUL
 
 def build(manifests: dict[str, dict]) -> None:
     load = get_blocks_context().root_block.load
-    gr.Markdown("A neuron is a weighted sum, a bias and an activation; a network is layers of them, trained "
-                "by gradient descent on a loss, with the gradients from the chain rule. **Playground**: train "
-                "one on toy data. **Graph**: one example through a tiny network, forward and backward. "
-                "**Losses**: output layers and their losses side by side. **To NLP**: where the app's "
-                "models use these pieces.")
+    gr.Markdown("A neuron: a weighted sum, a bias, an activation. **Playground**: a network trained on toy "
+                "data. **Graph**: one example forward and backward. **Losses**: output layers side by side. "
+                "**To NLP**: the same pieces in this app's models.")
     with gr.Tabs():
-        with gr.Tab("Playground"):
+        with gr.Tab("Playground", elem_id="basics-playground"):
             build_playground(load)
-        with gr.Tab("Graph"):
+        with gr.Tab("Graph", elem_id="basics-graph"):
             build_graph()
-        with gr.Tab("Losses"):
+        with gr.Tab("Losses", elem_id="basics-losses"):
             build_outputs()
-        with gr.Tab("To NLP"):
+        with gr.Tab("To NLP", elem_id="basics-to-nlp"):
             build_bridge(manifests)
     gr.api(output_layer, api_name="output_layer")
     gr.api(forward_backward, api_name="forward_backward")
