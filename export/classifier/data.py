@@ -15,7 +15,11 @@ from tokenization.sst import sst_tokens
 LABELS = ("negative", "positive")
 SST2_FILES = {split: f"sst2/stsa.binary.{split}" for split in ("train", "dev", "test")}
 MR_FILES = ("mr/rt-polarity.neg", "mr/rt-polarity.pos")  # index = label
-IMDB_TRAIN = "imdb/train.jsonl.gz"  # never its test split
+IMDB_TRAIN = "imdb/train.jsonl.gz"  # never its test split for training or selection
+IMDB_TEST = "imdb/test.jsonl.gz"    # 25,000 full reviews: evaluation only
+# a sentence holding one of these is in the negation slice of the SST-2 test set (issue 16)
+NEGATORS = frozenset({"not", "n't", "no", "never", "nothing", "nobody", "none", "hardly", "neither",
+                      "nor", "without"})
 
 UNK_ID = 1
 Examples = list[tuple[list[str], int]]
@@ -47,6 +51,16 @@ def load_imdb_train(data_dir: str | Path = DEFAULT_DATA_DIR, max_tokens: int = 2
         reviews = [reviews[i] for i in np.random.default_rng(seed).permutation(len(reviews))[:limit]]
     label = {"neg": LABELS.index("negative"), "pos": LABELS.index("positive")}
     return [(sst_tokens(r["text"])[:max_tokens], label[r["label"]]) for r in reviews]
+
+
+def load_imdb_test(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[tuple[str, int]]:
+    """IMDB's 25,000 test reviews as a visitor would paste them (raw text, <br /> as spaces)."""
+    label = {"neg": LABELS.index("negative"), "pos": LABELS.index("positive")}
+    return [(r["text"], label[r["label"]]) for r in read_reviews(Path(data_dir) / IMDB_TEST)]
+
+
+def negated(tokens: list[str]) -> bool:
+    return not NEGATORS.isdisjoint(tokens)
 
 
 def mr_folds(n: int, folds: int = 10, seed: int = 13) -> list[np.ndarray]:

@@ -1,7 +1,10 @@
-"""SST-2 test accuracy of a shipped sentiment folder, measured on its ONNX graph exactly as
-served (one sentence at a time, no padding): the manifest's eval_command.
+"""A shipped sentiment folder measured exactly as served: SST-2 accuracy on its ONNX graph (one
+sentence at a time, no padding: the manifest's eval_command), the slice of sentences with a
+negator (data.NEGATORS), the expected calibration error of its probabilities; with --imdb also
+IMDB's 25,000 full test reviews through serving's SentimentModel, what a visitor pasting a review
+gets.
 
-    python -m export.classifier.evaluate weights/sentiment-cnn
+    python -m export.classifier.evaluate weights/sentiment-cnn [--imdb]
 """
 import argparse
 import json
@@ -9,10 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from export.classifier.data import load_sst2
+from export.classifier.calibration import expected_calibration_error
+from export.classifier.data import load_imdb_test, load_sst2, negated
 from export.corpora import DEFAULT_DATA_DIR
+from serving.errors import InputError
 from serving.onnx_session import make_session
-from serving.weights import read_vocab
+from serving.sentiment import SentimentModel
+from serving.weights import load_manifest, read_vocab
 
 UNK_ID = 1
 
@@ -24,12 +30,31 @@ def evaluate(folder: str | Path, data_dir: str | Path = DEFAULT_DATA_DIR,
     max_tokens = manifest["hyperparameters"]["max_tokens"]
     index = {w: i for i, w in enumerate(read_vocab(folder))}
     session = make_session(folder / "model.onnx", threads=1)
-    correct = 0
     examples = load_sst2(data_dir)[split]
-    for tokens, label in examples:
-        ids = np.array([[index.get(t, UNK_ID) for t in tokens[:max_tokens]] or [UNK_ID]], np.int64)
-        correct += int(session.run(["logits"], {"ids": ids})[0][0].argmax() == label)
-    return {f"sst2_{split}_accuracy": correct / len(examples), "sentences": len(examples)}
+    logits = np.concatenate([session.run(["logits"], {"ids": np.array(
+        [[index.get(t, UNK_ID) for t in tokens[:max_tokens]] or [UNK_ID]], np.int64)})[0]
+        for tokens, _ in examples])
+    labels = np.array([label for _, label in examples])
+    correct = logits.argmax(axis=1) == labels
+    slice_ = np.array([negated(tokens) for tokens, _ in examples])
+    return {f"sst2_{split}_accuracy": float(correct.mean()), "sentences": len(examples),
+            f"sst2_{split}_negation_accuracy": float(correct[slice_].mean()),
+            f"sst2_{split}_negation_sentences": int(slice_.sum()),
+            f"sst2_{split}_ece": expected_calibration_error(logits, labels)}
+
+
+def evaluate_imdb(folder: str | Path, data_dir: str | Path = DEFAULT_DATA_DIR) -> dict:
+    """A review serving refuses (longer than its character cap) counts as wrong."""
+    model = SentimentModel(load_manifest(folder))
+    reviews = load_imdb_test(data_dir)
+    correct = refused = 0
+    for text, label in reviews:
+        try:
+            correct += model.labels.index(model.classify(text)["label"]) == label
+        except InputError:
+            refused += 1
+    return {"imdb_test_accuracy": correct / len(reviews), "imdb_test_reviews": len(reviews),
+            "imdb_test_refused": refused, "imdb_tokens_read": model.max_tokens}
 
 
 def main() -> None:
@@ -37,8 +62,12 @@ def main() -> None:
     parser.add_argument("folder")
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     parser.add_argument("--split", default="test", choices=["dev", "test"])
+    parser.add_argument("--imdb", action="store_true", help="also the 25,000 IMDB test reviews")
     args = parser.parse_args()
-    print(json.dumps(evaluate(args.folder, args.data_dir, args.split), indent=2))
+    result = evaluate(args.folder, args.data_dir, args.split)
+    if args.imdb:
+        result |= evaluate_imdb(args.folder, args.data_dir)
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
