@@ -9,6 +9,7 @@ loss and shape. The torch side is also what tests/test_basics.py checks against.
 import argparse
 import itertools
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -92,16 +93,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench_basics.json")
     args = parser.parse_args()
+    load = os.getloadavg()[0]   # the machine is shared: the median is only as quiet as it was
     seconds = median_ms(lambda: run_to_end(**DEFAULTS), args.repeats, warmup=3) / 1000
     linear = [run_to_end(**dict(DEFAULTS, activation="linear", seed=s))["test_accuracy"] for s in range(args.seeds)]
     tanh4 = [run_to_end(**dict(DEFAULTS, hidden=[4], seed=s))["test_accuracy"] for s in range(args.seeds)]
     gradients = max(gradient_difference(sizes, activation, output)
                     for activation in ACTIVATIONS for output in OUTPUTS for sizes in shapes_for(output))
     result = {"default_run": DEFAULTS, "median_seconds": round(seconds, 4),
-              "repeats": args.repeats, "xor_linear_8_8_test_accuracy": linear, "xor_tanh_4_test_accuracy": tanh4,
+              "repeats": args.repeats, "load_average_before": round(load, 2), "xor_linear_8_8_test_accuracy": linear, "xor_tanh_4_test_accuracy": tanh4,
               "max_abs_gradient_difference_vs_torch": gradients,
               "gradient_checks": len(ACTIVATIONS) * len(OUTPUTS) * len(SHAPES)}
-    print(f"default run (500 steps, 400 points, 2x8 tanh): median {seconds:.3f} s over {args.repeats} (target < 0.3 s)")
+    print(f"default run (500 steps, 400 points, 2x8 tanh): median {seconds:.3f} s over {args.repeats} "
+          f"(target < 0.3 s; load average {load:.1f} before)")
     print(f"xor, seeds 0-{args.seeds - 1}: linear 8-8 test accuracy max {max(linear):.3f} (target <= 0.60); "
           f"tanh 4 min {min(tanh4):.3f} (target >= 0.95)")
     print(f"gradients vs torch.autograd (float64), {result['gradient_checks']} set-ups: "
