@@ -67,11 +67,13 @@ def latencies(urls: dict, repeats: int) -> dict:
             for api, by_mode in times.items()}
 
 
-def throughput(urls: dict, clients: int, requests: int, rounds: int) -> dict:
+def throughput(urls: dict, clients: int, requests: int, rounds: int, mix: dict | None = None) -> dict:
+    """The load test's clients against each app in alternating rounds (mix: the load test's, every
+    endpoint), medians over the rounds."""
     runs = {mode: [] for mode in urls}
     for _ in range(rounds):
         for mode, url in urls.items():
-            runs[mode].append(loadtest.run_clients(url, loadtest.served_mix(url), clients, requests,
+            runs[mode].append(loadtest.run_clients(url, mix or loadtest.served_mix(url), clients, requests,
                                                    float("inf"), 120))
     return {mode: {"throughput_rps": float(np.median([r["throughput_rps"] for r in rs])),
                    "p50_ms": float(np.median([r["latency_ms"]["p50"] for r in rs])),
@@ -121,7 +123,7 @@ def main() -> None:
     report = {"machine": loadtest.machine(), "command": "python -m export.bench_scale_out",
               "load_average_before": os.getloadavg()}
     local_proc, local_url = start_app(ENV)
-    address = start_ray()
+    ray_proc, address = start_ray()
     try:
         deploy(address, with_batched_copies=True)
         front_ends = start_front_ends(address, 1)
@@ -132,6 +134,9 @@ def main() -> None:
         urls = {"in_process": local_url, "ray": front_url}
         report["latency_ms_p50"] = latencies(urls, args.repeats)
         report[f"throughput_{args.clients}_clients"] = throughput(urls, args.clients, args.requests, args.rounds)
+        # a front end's own ceiling: /models answers from the manifests, no model work
+        report[f"front_end_only_{args.clients}_clients"] = throughput(
+            urls, args.clients, args.requests, args.rounds, mix={"/models": []})
         report["memory_after_load_mb"] = {"in_process_app": loadtest.rss_mb(local_proc.pid),
                                           "ray_front_end": loadtest.rss_mb(front_proc.pid),
                                           "ray_cluster": rss_of(is_ray)}
@@ -139,7 +144,7 @@ def main() -> None:
         stop_app(local_proc)
         report["batching_calls_per_s"] = batching(address)
     finally:
-        stop_ray()
+        stop_ray(ray_proc)
         if local_proc.poll() is None:
             stop_app(local_proc)
     report["load_average_after"] = os.getloadavg()

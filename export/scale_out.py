@@ -10,6 +10,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,18 +31,38 @@ def ray_env() -> dict:
     return {**os.environ, **ENV}
 
 
-def start_ray(cpus: int = 2) -> str:
-    """`ray start --head` on 127.0.0.1 (replicas import this repository: PYTHONPATH, cwd);
-    returns the cluster's address."""
+def start_ray(cpus: int = 2, timeout: float = 180) -> tuple[subprocess.Popen, str]:
+    """`ray start --head --block` on 127.0.0.1 (replicas import this repository: PYTHONPATH,
+    cwd), in a process group of its own: (that process, the cluster's address). `ray stop`
+    would stop every cluster on the machine; stop_ray stops this one only."""
     port = free_port()
-    subprocess.run(["ray", "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port),
-                    "--num-cpus", str(cpus), "--include-dashboard", "false", "--disable-usage-stats"],
-                   cwd=ROOT, env=ray_env(), check=True, capture_output=True, timeout=180)
-    return f"127.0.0.1:{port}"
+    proc = subprocess.Popen(["ray", "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
+                             "--port", str(port), "--num-cpus", str(cpus), "--include-dashboard", "false",
+                             "--disable-usage-stats"], cwd=ROOT, env=ray_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                stop_ray(proc)
+                raise RuntimeError(f"ray start --head did not answer on port {port}")
+            time.sleep(0.5)
 
 
-def stop_ray() -> None:
-    subprocess.run(["ray", "stop", "--force"], env=ray_env(), capture_output=True, timeout=120)
+def stop_ray(proc: subprocess.Popen) -> None:
+    """The cluster's whole process group: the GCS, the raylet and every worker it started."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(timeout=30)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def deploy(address: str, with_batched_copies: bool = False, timeout: float = 240) -> None:

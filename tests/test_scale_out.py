@@ -40,12 +40,12 @@ CALLS = [
 
 @pytest.fixture(scope="module")
 def cluster():
-    address = start_ray()
+    proc, address = start_ray()
     try:
         deploy(address)
         yield address
     finally:
-        stop_ray()
+        stop_ray(proc)
 
 
 @pytest.fixture(scope="module")
