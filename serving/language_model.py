@@ -38,6 +38,18 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=-1, keepdims=True)
 
 
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """In float64: a rare word's log-probability keeps its digits."""
+    logits = logits.astype(np.float64)
+    top = logits.max(axis=-1, keepdims=True)
+    return logits - top - np.log(np.exp(logits - top).sum(axis=-1, keepdims=True))
+
+
+def check_topn(topn: int, low: int) -> None:
+    if not low <= topn <= MAX_TOPN:
+        raise InputError(f"topn must be between {low} and {MAX_TOPN} (got {topn}).")
+
+
 def pick(logits: np.ndarray, rng: np.random.Generator | None, temperature: float = 1.0,
          top_k: int = 0, top_p: float = 1.0) -> int:
     """Greedy (rng None) or a sample from the temperature-scaled distribution restricted to the
@@ -115,13 +127,21 @@ class LanguageModel:
         self.state_shapes = {i.name: (i.shape[0], 1, i.shape[2]) for i in self.session.get_inputs()
                              if i.name != "tokens"}
 
-    def encode(self, text: str) -> tuple[list[int], list[str]]:
-        """Token ids of the text (unknown words as <unk>) and the unknown words themselves."""
+    def tokens(self, text: str) -> list[str]:
+        """The text's PTB tokens, at most MAX_TOKENS of them."""
         tokens = ptb_tokens(check_text(text), self.index)
         if len(tokens) > MAX_TOKENS:
             raise InputError(f"Text too long: {len(tokens):,} words and punctuation marks "
                              f"(the limit is {MAX_TOKENS:,}).")
+        return tokens
+
+    def encode(self, text: str) -> tuple[list[int], list[str]]:
+        """Token ids of the text (unknown words as <unk>) and the unknown words themselves."""
+        tokens = self.tokens(text)
         return [self.index.get(t, self.unk) for t in tokens], [t for t in tokens if t not in self.index]
+
+    def unknown(self, tokens: list[str]) -> int:
+        return sum(t not in self.index for t in tokens)
 
     def initial_state(self) -> dict[str, np.ndarray]:
         return {n: np.zeros(shape, np.float32) for n, shape in self.state_shapes.items()}
@@ -154,27 +174,50 @@ class LanguageModel:
                              "business-news English.")
         return [self.eos] + ids
 
+    def likeliest(self, log_p: np.ndarray, topn: int) -> list[dict]:
+        """The topn likeliest words of a log-probability row, <unk> left out: the model is never
+        made to say it (generation skips it too)."""
+        best = np.argpartition(-log_p, topn)[:topn + 1]
+        best = [i for i in best[np.argsort(-log_p[best], kind="stable")] if i != self.unk][:topn]
+        return [{"word": self.vocab[i], "probability": float(np.exp(log_p[i]))} for i in best]
+
     def next_word(self, prompt: str, topn: int = 10) -> list[dict]:
-        if not 1 <= topn <= MAX_TOPN:
-            raise InputError(f"topn must be between 1 and {MAX_TOPN} (got {topn}).")
+        check_topn(topn, 1)
         logits, _ = self.last_logits(self.prompt_ids(prompt))
-        p = softmax(logits.astype(np.float64))
-        best = np.argsort(-p, kind="stable")[:topn]
-        return [{"word": self.vocab[i], "probability": float(p[i])} for i in best]
+        return self.likeliest(log_softmax(logits), topn)
+
+    def scored(self, text: str) -> tuple[list[str], list[int], Iterator[np.ndarray]]:
+        """(the text's tokens and the <eos> that ends it, their ids, the log-probability rows that
+        predict them one by one, read after an <eos>): what perplexity and token_scores share."""
+        tokens = self.tokens(text)
+        if not tokens:
+            raise InputError("Enter some text to score (it has no words after PTB tokenization).")
+        ids = [self.index.get(t, self.unk) for t in tokens] + [self.eos]
+        rows = (row for logits, _ in self.chunks([self.eos] + ids[:-1]) for row in log_softmax(logits))
+        return tokens + ["<eos>"], ids, rows
 
     def perplexity(self, text: str) -> dict:
         """Perplexity of the text's tokens and the <eos> that ends it, read after an <eos>."""
-        ids, unknown = self.encode(text)
-        if not ids:
-            raise InputError("Enter some text to score (it has no words after PTB tokenization).")
-        seq = [self.eos] + ids + [self.eos]
-        nll, targets = [], iter(seq[1:])
-        for logits, _ in self.chunks(seq[:-1]):
-            logits = logits.astype(np.float64)
-            top = logits.max(axis=1)
-            log_z = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
-            nll.extend(log_z - logits[np.arange(len(logits)), list(itertools.islice(targets, len(logits)))])
-        return {"perplexity": float(np.exp(np.mean(nll))), "tokens": len(seq) - 1, "oov": len(unknown)}
+        tokens, ids, rows = self.scored(text)
+        nll = [-log_p[i] for i, log_p in zip(ids, rows)]
+        return {"perplexity": float(np.exp(np.mean(nll))), "tokens": len(ids), "oov": self.unknown(tokens)}
+
+    def token_scores(self, text: str, topn: int = 5) -> dict:
+        """Each token with the probability the model gave it after the tokens before it, its rank
+        among the vocabulary (1: the model's first choice), its cross-entropy -ln p (perplexity is
+        exp of their mean) and the topn words the model found likeliest there. <unk> is no word
+        it could say: it is left out of the ranks as of the alternatives."""
+        check_topn(topn, 0)
+        tokens, ids, rows = self.scored(text)
+        scores = []
+        for token, i, log_p in zip(tokens, ids, rows):
+            above = log_p > log_p[i]
+            above[self.unk] = False
+            scores.append({"token": token, "in_vocabulary": token in self.index,
+                           "probability": float(np.exp(log_p[i])), "rank": int(above.sum()) + 1,
+                           "cross_entropy": float(-log_p[i]), "alternatives": self.likeliest(log_p, topn)})
+        return {"tokens": scores, "perplexity": float(np.exp(np.mean([s["cross_entropy"] for s in scores]))),
+                "oov": self.unknown(tokens)}
 
     def generate(self, prompt: str, max_new_tokens: int = 50, strategy: str = "greedy",
                  temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,

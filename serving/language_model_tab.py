@@ -1,53 +1,104 @@
-"""The "Language model" tab and its API: /generate, /next_word, /perplexity and /gates."""
-import html
+"""The "Language model" tab and its API: /generate, /next_word, /perplexity, /gates and /token_scores.
+
+The prompt's three actions (Generate, Next word, Gates) are sub-tabs, each with its button right
+above its result, so the result is in view at once on a desktop and directly under the button on
+a phone; scoring a text of one's own follows them, and what the models are sits in a side column
+(below, on a phone). Every result is answered on load."""
+import json
+import secrets
 
 import gradio as gr
-import pandas as pd
+from gradio.context import get_blocks_context
 
+from serving.errors import InputError
+from serving.inline_errors import inline, status_box
 from serving.language_model import MAX_NEW_TOKENS, STRATEGIES, TASK, LanguageModel
+from serving.language_model_pictures import TOKENS_CSS, TOOLTIP_JS, gates_html, next_word_figure, scored_text_html
 from serving.model_choice import choose, served_models
 from tokenization.ptb import detokenize
 
 EXAMPLES = ["the company said it expects", "stock prices fell sharply after", "mr. smith is chairman of",
-            "the federal reserve", "in the third quarter"]
+            "the federal reserve"]
+SCORED_EXAMPLE = "The company said its profit rose in the third quarter."
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "vanilla RNN"}   # in this order: LSTM is the default
+KINDS = {"lstm": "a long short-term memory network", "gru": "a gated recurrent unit network",
+         "rnn": "a plain recurrent network, without gates"}
+CORPUS = "1989 Wall Street Journal news (the Penn Treebank)"
+INTRO = (f"Three recurrent language models that learned English from {CORPUS}, about a million words. "
+         "Each reads a text one word at a time and gives every word it knows a probability of coming "
+         "next. **English only**, and news English: lower case, every number written N, the 10,000 "
+         "commonest words of the news.")
+BACKGROUND = ("All three carry a hidden state from word to word. The vanilla RNN rewrites its whole "
+              "state at every step, so what it read more than a few dozen words back fades (its "
+              "gradients vanish the same way). GRU and LSTM gates can leave the state nearly unchanged "
+              "from step to step, which keeps long-range information and lets gradients reach it in "
+              "training: the Gates tab shows them at work.")
+SEED_RANGE = 1_000_000  # a fresh seed short enough to type back
 
 
-def describe(m: dict) -> str:
-    t, h = m["training"], m["hyperparameters"]
-    return (f"**{CELL_NAMES[m['cell']]}** ({m['name']}, {m['architecture']}). {m['description']} "
-            f"Batch {h['batch_size']}, BPTT {h['bptt']} steps, learning rate {h['lr']} divided by "
-            f"{h['lr_decay']} per epoch from epoch {h['decay_start']} or when validation stalls; "
-            f"{t['epochs']} epochs in {t['seconds'] / 60:.1f} min on {t['machine']}.")
+def summary(m: dict) -> str:
+    """One sentence a visitor reads: what the model is, what it learned from, how good it is."""
+    h = m["hyperparameters"]
+    return (f"**{CELL_NAMES[m['cell']]}**: {KINDS[m['cell']]} ({h['layers']} layers of {h['hidden']} units, "
+            f"{h['parameters'] / 1e6:.1f} million parameters) trained on the news text; on news it had "
+            f"not seen, its perplexity is **{m['metrics']['test_perplexity']:.1f}**.")
 
 
-def perplexity_table(manifests: list[dict]) -> list[list]:
-    return [[CELL_NAMES[m["cell"]], m["name"], m["metrics"]["test_perplexity"],
-             m["metrics"].get("fp32_test_perplexity"), m["architecture"]] for m in manifests]
+def training_details(m: dict) -> str:
+    """How it was trained, for people: the manifest's numbers in sentences, no file paths."""
+    h, t, metrics = m["hyperparameters"], m["training"], m["metrics"]
+    decay = (f"and divided by {h['lr_decay']:g} after each pass from pass {h['decay_start']} on, or "
+             "earlier when the held-out text stopped improving")
+    stored = (f" Its weights are stored in 8 bits where onnxruntime allows (perplexity "
+              f"{metrics['test_perplexity']:.1f}, against {metrics['fp32_test_perplexity']:.1f} at full "
+              "precision)." if "fp32_test_perplexity" in metrics else "")
+    return (f"**{CELL_NAMES[m['cell']]}.** {m['description']} It read the training text "
+            f"{t['epochs']} times ({t['seconds'] / 60:.0f} minutes on a {t['machine']}), in stretches of "
+            f"{h['bptt']} words, {h['batch_size']} stretches at a time; its learning rate started at "
+            f"{h['lr']:g} {decay}. Dropout {h['dropout']:g} (a random share of its units switched off "
+            f"while training) and gradients clipped at {h['clip']:g} kept it from overfitting and from "
+            f"diverging.{stored}")
 
 
-def gates_html(result: dict) -> str:
-    """A heatmap as an HTML table (renders offline): one row per layer and gate, one column per
-    prompt token, darker where the gate is more open."""
-    tokens = result["tokens"]
-    values = [v for layer in result["values"] for token in layer for v in token]
-    low, high = min(values), max(values)
+def perplexity_table(manifests: list[dict]) -> str:
+    rows = "".join(f"| {CELL_NAMES[m['cell']]} | {m['metrics']['test_perplexity']:.1f} | "
+                   f"{m['hyperparameters']['parameters'] / 1e6:.1f} million |\n" for m in manifests)
+    return ("### How well they predict news\n"
+            f"Perplexity on the Penn Treebank's test text ({manifests[0]['metrics']['test_tokens']:,} words "
+            "the models never saw): lower is better; 100 means as unsure of each next word as a fair "
+            "choice among 100 words.\n\n| model | test perplexity | size |\n| --- | ---: | ---: |\n" + rows)
 
-    def shade(v: float) -> float:  # the range shown, so small differences between gates are visible
-        return 0.1 + 0.9 * (v - low) / (high - low or 1)
 
-    head = "".join(f"<th style='padding:2px 6px'>{html.escape(t)}</th>" for t in tokens)
-    rows = []
-    for layer, per_token in enumerate(result["values"]):
-        for g, gate in enumerate(result["gates"]):
-            cells = "".join(
-                f"<td style='padding:2px 6px;text-align:center;background:rgba(37,99,235,{shade(v[g]):.2f});"
-                f"color:{'white' if shade(v[g]) > 0.6 else 'black'}'>{v[g]:.2f}</td>" for v in per_token)
-            rows.append(f"<tr><th style='text-align:left;padding:2px 6px'>layer {layer + 1} {gate}</th>{cells}</tr>")
-    return ("<div style='overflow-x:auto'><table style='border-collapse:collapse;font-size:0.85em'>"
-            f"<tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
-            "<p style='font-size:0.85em'>Mean activation over the units of each gate (0 closed, 1 open) "
-            f"while the model reads each token; colour from {low:.2f} (light) to {high:.2f} (dark).</p>")
+def read_seed(text: str) -> int:
+    text = text.strip()
+    if not text:
+        return secrets.randbelow(SEED_RANGE)
+    if not text.isdigit() or len(text) > 18:
+        raise InputError(f"Seed: a whole number from 0 (up to 18 digits), or empty for a new one each "
+                         f"press (got {text[:30]!r}).")
+    return int(text)
+
+
+def seed_note(strategy: str, seed: int) -> str:
+    if strategy == "greedy":
+        return "Greedy: always the likeliest word, so the same text every time."
+    return (f"Sampled with seed **{seed}**: type it into Seed to get this text again; leave Seed empty for "
+            "a new text each press.")
+
+
+def before_sending(button_id: str, result_id: str, seed_at: int | None = None) -> str:
+    """js= of an action, run before it is sent: where its result would start below the window's
+    bottom (on a phone), the button goes to the top so that the result under it comes into view;
+    an empty seed (values[seed_at]) gets its fresh one here, so that the link can hold it."""
+    fresh = (f"if (String(values[{seed_at}]).trim() === '') "
+             f"values[{seed_at}] = String(Math.floor(Math.random() * {SEED_RANGE}));" if seed_at is not None else "")
+    return f"""(...values) => {{
+  const button = document.getElementById({json.dumps(button_id)}), result = document.getElementById({json.dumps(result_id)});
+  if (button && result && result.getBoundingClientRect().top > window.innerHeight - 120)
+    button.scrollIntoView({{block: "start"}});
+  {fresh}
+  return values;
+}}"""
 
 
 def build(manifests: dict[str, dict]) -> None:
@@ -58,6 +109,7 @@ def build(manifests: dict[str, dict]) -> None:
     names = list(models)
     default = names[0]
     gated = [n for n in names if models[n].gate_names]
+    labels = {n: CELL_NAMES[models[n].cell] for n in names}
 
     def continuation(prompt, model, max_new_tokens, strategy, temperature, top_k, top_p, seed, show_prompt):
         """Yields (the tokens shown so far: the prompt's when show_prompt, then the new ones;
@@ -71,18 +123,21 @@ def build(manifests: dict[str, dict]) -> None:
             yield shown, sentence_start
 
     def stream(prompt: str, model: str, max_new_tokens: int, strategy: str, temperature: float,
-               top_k: int, top_p: float, seed: int):
-        """The UI's stream: the text so far (the prompt's tokens first) after each new token."""
+               top_k: int, top_p: float, seed: str):
+        """The UI's stream: (the text so far, the prompt's tokens first; which seed it used) after
+        each new token. An empty seed: a fresh one (the page draws it first, to put it in the link)."""
+        used = read_seed(seed)
+        note = seed_note(strategy, used)
         for shown, sentence_start in continuation(prompt, model, max_new_tokens, strategy, temperature,
-                                                  top_k, top_p, seed, True):
-            yield detokenize(shown, sentence_start)
+                                                  top_k, top_p, used, True):
+            yield detokenize(shown, sentence_start), note
 
     def generate(prompt: str, model: str = default, max_new_tokens: int = 50, strategy: str = "greedy",
                  temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0) -> str:
         """Continuation of the prompt (Penn Treebank style: lower case, N for numbers), up to
         max_new_tokens (at most 200) words; strategy "greedy" or "sample" (temperature, top_k with
-        0 = all words, top_p in (0, 1], seed for a reproducible sample). An empty prompt starts a
-        new sentence."""
+        0 = all words, top_p in (0, 1], seed: the same seed gives the same text). An empty prompt
+        starts a new sentence."""
         shown, sentence_start = [], True
         for shown, sentence_start in continuation(prompt, model, max_new_tokens, strategy, temperature,
                                                   top_k, top_p, seed, False):
@@ -90,7 +145,8 @@ def build(manifests: dict[str, dict]) -> None:
         return detokenize(shown, sentence_start)
 
     def next_word(prompt: str, model: str = default, topn: int = 10) -> list[dict]:
-        """The topn most likely next words after the prompt, with their probabilities."""
+        """The topn (at most 50) most likely next words after the prompt, with their probabilities;
+        <unk> (a word outside the vocabulary) is left out, <eos> is the end of the sentence."""
         return choose(models, model).next_word(prompt, int(topn))
 
     def perplexity(text: str, model: str = default) -> dict:
@@ -103,62 +159,106 @@ def build(manifests: dict[str, dict]) -> None:
         GRU: update, reset): {"tokens", "gates", "values": [layer][token][gate]}."""
         return choose(models, model).gates(prompt)
 
-    def next_word_chart(prompt: str, model: str) -> pd.DataFrame:
-        rows = next_word(prompt, model, 10)
-        return pd.DataFrame({"word": [r["word"] for r in rows], "probability": [r["probability"] for r in rows]})
+    def token_scores(text: str, model: str = default, topn: int = 5) -> dict:
+        """Every token of the text (and the <eos> that ends it) as the model saw it: {"tokens":
+        [{"token", "in_vocabulary", "probability", "rank" (1: its first guess; <unk> not counted),
+        "cross_entropy" (-ln probability), "alternatives": the topn (0..50) likeliest words there}],
+        "perplexity": exp of the mean cross-entropy, the /perplexity of the text, "oov": words
+        scored as <unk>}."""
+        return choose(models, model).token_scores(text, int(topn))
 
-    def gates_heatmap(prompt: str, model: str) -> str:
-        return gates_html(gates(prompt, model))
+    def next_word_chart(prompt: str, model: str):
+        return next_word_figure(next_word(prompt, model, 10), labels.get(model, model))
 
-    def score_all(text: str) -> list[list]:
-        return [[n, *(lambda r: [round(r["perplexity"], 1), r["tokens"], r["oov"]])(perplexity(text, n))]
-                for n in names]
+    def gates_view(prompt: str, model: str) -> str:
+        return gates_html(gates(prompt, model), labels.get(model, model))
 
+    def scored_view(text: str, model: str) -> tuple[str, str]:
+        """The text coloured token by token under the model, and its perplexity under each model."""
+        view = scored_text_html(token_scores(text, model, 5), len(choose(models, model).vocab))
+        rows = "".join(f"| {labels[n]} | {perplexity(text, n)['perplexity']:.1f} |\n" for n in names)
+        return view, "Your text's perplexity under each model:\n\n| model | perplexity |\n| --- | ---: |\n" + rows
+
+    def gates_control(model: str):
+        """Gates is for the gated cells only: the button is disabled, and says why, for the others."""
+        has_gates = model in gated
+        return gr.Button(interactive=has_gates), gr.Markdown(visible=not has_gates)
+
+    model_choices = [(labels[n], n) for n in names]
+    gr.Markdown(INTRO)
     with gr.Row():
+        with gr.Column(scale=3):
+            with gr.Row():
+                prompt = gr.Textbox(label="Prompt", value=EXAMPLES[0], min_width=240,
+                                    info="The start of a sentence; Enter generates. Empty: a new sentence.")
+                model = gr.Radio(model_choices, value=default, label="Model", min_width=240)
+            gr.Examples([[e] for e in EXAMPLES], [prompt], label="Prompts to try")
+            with gr.Tabs(selected="generate") as actions:
+                with gr.Tab("Generate", id="generate"):
+                    with gr.Accordion("Sampling settings", open=False):
+                        with gr.Row():
+                            temperature = gr.Slider(0.05, 2.0, value=0.8, step=0.05, label="Temperature")
+                            top_k = gr.Slider(0, 200, value=40, step=1, label="Top-k (0: all words)")
+                            top_p = gr.Slider(0.05, 1.0, value=0.95, step=0.05, label="Top-p")
+                            max_new = gr.Slider(1, MAX_NEW_TOKENS, value=40, step=1, label="Max new words")
+                    with gr.Row():
+                        strategy = gr.Radio(list(STRATEGIES), value="sample", label="Decoding", min_width=160)
+                        seed = gr.Textbox("", label="Seed", min_width=160, placeholder="empty: a new one each press")
+                        go = gr.Button("Generate", variant="primary", min_width=160, elem_id="lm-generate")
+                    generate_error = status_box()
+                    output = gr.Textbox(label="Text (Penn Treebank style: lower case, N for any number)",
+                                        lines=4, interactive=False, elem_id="lm-output")
+                    used_seed = gr.Markdown()
+                with gr.Tab("Next word", id="next"):
+                    predict = gr.Button("Next word", variant="primary", elem_id="lm-next-word")
+                    next_error = status_box()
+                    chart = gr.Plot(show_label=False, elem_id="lm-chart")
+                with gr.Tab("Gates", id="gates"):
+                    no_gates = gr.Markdown(f"The {CELL_NAMES['rnn']} has no gates: choose "
+                                           f"{' or '.join(labels[n] for n in gated) or 'a gated model'} to "
+                                           "see them.", visible=default not in gated)
+                    show_gates = gr.Button("Gates", variant="primary", interactive=default in gated,
+                                           elem_id="lm-gates")
+                    gates_error = status_box()
+                    heatmap = gr.HTML(elem_id="lm-heatmap")
+            gr.Markdown("### Every word of your text, scored\nAs in GLTR (Gehrmann et al., 2019): each "
+                        "word is coloured by how high it stood among the model's guesses at that point.")
+            with gr.Row():
+                text = gr.Textbox(label="Your text", value=SCORED_EXAMPLE, min_width=240, info="Enter scores it")
+                score_model = gr.Radio(model_choices, value=default, label="Model", min_width=240)
+            score = gr.Button("Score", variant="primary", elem_id="lm-score")
+            score_error = status_box()
+            scored = gr.HTML(css_template=TOKENS_CSS, js_on_load=TOOLTIP_JS, elem_id="lm-scored")
+            scores = gr.Markdown()
         with gr.Column(scale=2):
-            prompt = gr.Textbox(label="Prompt", value=EXAMPLES[0],
-                                info="Empty: the model starts a new sentence.")
-            model = gr.Radio(names, value=default, label="Model")
-            with gr.Row():
-                strategy = gr.Radio(list(STRATEGIES), value="sample", label="Decoding")
-                max_new = gr.Slider(1, MAX_NEW_TOKENS, value=40, step=1, label="Max new tokens")
-            with gr.Row():
-                temperature = gr.Slider(0.05, 2.0, value=0.8, step=0.05, label="Temperature")
-                top_k = gr.Slider(0, 200, value=40, step=1, label="Top-k (0: all words)")
-                top_p = gr.Slider(0.05, 1.0, value=0.95, step=0.05, label="Top-p")
-                seed = gr.Number(value=0, precision=0, label="Seed")
-            with gr.Row():
-                go = gr.Button("Generate", variant="primary")
-                predict = gr.Button("Next word")
-                show_gates = gr.Button("Gates", interactive=bool(gated))
-            gr.Examples([[e] for e in EXAMPLES], [prompt])
-            output = gr.Textbox(label="Text (Penn Treebank style: lower case, N for any number)", lines=6)
-            chart = gr.BarPlot(x="word", y="probability", sort="-y", label="Next word: top 10")
-            heatmap = gr.HTML(label="Gates over the prompt")
-        with gr.Column(scale=1):
-            gr.Markdown("All three read one word at a time and carry a hidden state. The vanilla "
-                        "RNN rewrites its whole state at every step, so what it read more than a "
-                        "few dozen words back fades (its gradients vanish the same way). GRU and "
-                        "LSTM gates can leave the state nearly unchanged from step to step, which "
-                        "keeps long-range information and lets gradients reach it in training.")
+            gr.Markdown("### The models")
             for m in (models[n].manifest for n in names):
-                gr.Markdown(describe(m))
-            gr.Markdown("### Test perplexity (full Penn Treebank test set, 82k words)")
-            gr.Dataframe(perplexity_table([models[n].manifest for n in names]),
-                         headers=["cell", "model", "test perplexity", "fp32", "architecture"],
-                         interactive=False)
-    with gr.Row():
-        text = gr.Textbox(label="Your text: perplexity under each model", scale=3,
-                          value="The company said its profit rose in the third quarter.")
-        score = gr.Button("Perplexity", scale=1)
-    scores = gr.Dataframe(headers=["model", "perplexity", "tokens", "out of vocabulary"], interactive=False)
+                gr.Markdown(summary(m))
+            gr.Markdown(perplexity_table([models[n].manifest for n in names]))
+            gr.Markdown(BACKGROUND)
+            with gr.Accordion("How they were trained", open=False):
+                for m in (models[n].manifest for n in names):
+                    gr.Markdown(training_details(m))
 
     controls = [prompt, model, max_new, strategy, temperature, top_k, top_p, seed]
-    go.click(stream, controls, output, api_name="generate_page", api_visibility="private")
-    predict.click(next_word_chart, [prompt, model], chart, api_name="next_word_page", api_visibility="private")
-    show_gates.click(gates_heatmap, [prompt, model], heatmap, api_name="gates_page", api_visibility="private")
-    score.click(score_all, text, scores, api_name="perplexity_page", api_visibility="private")
+    actions_ui = [  # (trigger events, function, inputs, outputs and their status box, js before sending, name)
+        ([go.click, prompt.submit, seed.submit], inline(stream, 2), controls, [output, used_seed, generate_error],
+         before_sending("lm-generate", "lm-output", controls.index(seed)), "generate_page"),
+        ([predict.click], inline(next_word_chart, 1), [prompt, model], [chart, next_error],
+         before_sending("lm-next-word", "lm-chart"), "next_word_page"),
+        ([show_gates.click], inline(gates_view, 1), [prompt, model], [heatmap, gates_error],
+         before_sending("lm-gates", "lm-heatmap"), "gates_page"),
+        ([score.click, text.submit], inline(scored_view, 2), [text, score_model], [scored, scores, score_error],
+         before_sending("lm-score", "lm-scored"), "perplexity_page"),
+    ]
+    load = get_blocks_context().root_block.load
+    for triggers, fn, inputs, outputs, js, name in actions_ui:
+        gr.on(triggers, fn, inputs, outputs, js=js, api_name=name, api_visibility="private")
+        load(fn, inputs, outputs, api_visibility="private")
+    prompt.submit(lambda: gr.Tabs(selected="generate"), None, actions, queue=False, api_visibility="private")
+    model.change(gates_control, model, [show_gates, no_gates], queue=False, api_visibility="private")
     gr.api(generate, api_name="generate")
     gr.api(next_word, api_name="next_word")
     gr.api(perplexity, api_name="perplexity")
     gr.api(gates, api_name="gates")
+    gr.api(token_scores, api_name="token_scores")

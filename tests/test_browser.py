@@ -103,11 +103,10 @@ def test_language_model_tab(page, client, served):
     playwright.expect(output).to_have_value(MORE_THAN_FIVE_WORDS, timeout=WAIT)  # the prompt and its continuation
 
     first_text = output.input_value()
-    text = "The company said its profit rose in the third quarter."
-    field = textbox(page, "Your text: perplexity under each model")
-    field.fill(text)
-    page.get_by_role("button", name="Perplexity").click()
-    shows(page, f'{round(client.predict(text, api_name="/perplexity")["perplexity"], 1):g}')  # 20.0 shows as 20
+    text = "Stock prices fell sharply after the report."
+    textbox(page, "Your text").fill(text)
+    page.get_by_role("button", name="Score").click()
+    shows(page, f'{client.predict(text, api_name="/perplexity")["perplexity"]:.1f}')
 
     textbox(page, "Prompt").fill(f"the company {ATTACK}")
     page.get_by_role("button", name="Generate").click()

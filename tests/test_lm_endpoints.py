@@ -1,5 +1,7 @@
 """The language-model endpoints through gradio_client, on the shipped weights, bad input included."""
+import math
 import os
+import statistics
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,36 @@ def test_gates_over_the_prompt(client):
     assert all(0 <= v <= 1 for layer in result["values"] for token in layer for v in token)
     with pytest.raises(AppError, match="no gates"):
         client.predict("the market", "lm-rnn", api_name="/gates")
+
+
+@pytest.mark.parametrize("model", ["lm-lstm", "lm-gru", "lm-rnn"])
+def test_token_scores_average_to_the_perplexity(client, model):
+    text = "The company said its profit zxqvw rose in the third quarter."
+    result = client.predict(text, model, 5, api_name="/token_scores")
+    scores = result["tokens"]
+    assert [s["token"] for s in scores] == "the company said its profit zxqvw rose in the third quarter <eos>".split()
+    assert [s["in_vocabulary"] for s in scores].count(False) == result["oov"] == 1
+    per_token = math.exp(statistics.fmean(-math.log(s["probability"]) for s in scores))
+    assert per_token == pytest.approx(client.predict(text, model, api_name="/perplexity")["perplexity"], abs=1e-6)
+    assert per_token == pytest.approx(result["perplexity"], abs=1e-6)
+    for s in scores:
+        words = [a["word"] for a in s["alternatives"]]
+        probabilities = [a["probability"] for a in s["alternatives"]]
+        assert len(words) == 5 and "<unk>" not in words and probabilities == sorted(probabilities, reverse=True)
+        assert s["cross_entropy"] == pytest.approx(-math.log(s["probability"]))
+        assert s["rank"] >= 1
+        if s["in_vocabulary"]:   # ranked among the words it could say, as the alternatives are
+            assert (s["rank"] == 1) == (s["token"] == words[0])
+
+
+def test_token_scores_refuse_bad_input_clearly(client):
+    for args, message in [(("",), "Enter some text"), (("the market", "lm-lstm", 51), "topn"),
+                          (("the market", "no-such-model"), "Unknown model")]:
+        with pytest.raises(AppError, match=message):
+            client.predict(*args, api_name="/token_scores")
+
+
+def test_next_word_never_offers_unk(client):
+    for prompt in ["mr.", "the chairman of", "said mr."]:   # names: the vocabulary's <unk> is likely there
+        words = [r["word"] for r in client.predict(prompt, "lm-lstm", 50, api_name="/next_word")]
+        assert len(words) == 50 and "<unk>" not in words
