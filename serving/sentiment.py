@@ -44,7 +44,7 @@ class SentimentModel:
             raise InputError("No words found: the classifier reads letters and digits "
                              "(emoji and punctuation alone carry no sentiment for it).")
         truncated = len(spans) > self.max_tokens
-        spans = spans[:self.max_tokens]
+        spans = spans[:words_end(spans, self.max_tokens)]
         ids = np.array([[self.index.get(token, UNK_ID) for token, _, _ in spans]], np.int64)
         logits, positions, contributions, shares = self.session.run(None, {"ids": ids})
         probs = np.exp(logits[0] - logits[0].max())
@@ -85,6 +85,17 @@ class SentimentModel:
         winners = order[np.unique(tokens[features, offsets][order], return_index=True)[1]]
         return weights, {int(tokens[f, k]): (int(first[f]), int(end[f]))
                          for f, k in zip(features[winners], offsets[winners])}
+
+
+def words_end(spans: list, limit: int, most_dropped: int = 10) -> int:
+    """How many tokens to read when only `limit` fit: fewer when the cut would split a word
+    (do|n't, well|-made), so that the text read, and the unread tail after it, end and start
+    where a word does (within most_dropped tokens; a run of tokens with no space between them
+    longer than that is cut where it must be)."""
+    keep = min(limit, len(spans))
+    while keep < len(spans) and keep > limit - most_dropped and spans[keep][1] == spans[keep - 1][2]:
+        keep -= 1
+    return keep if keep > limit - most_dropped else min(limit, len(spans))
 
 
 def highlights(text: str, spans: list, weights: np.ndarray) -> list[list]:

@@ -4,6 +4,7 @@ Both models answer through the same small interface so the tab shows them side b
 `vocabulary`, `query(positive, negative, topn, method)` and `unit_vectors(words)`.
 """
 import difflib
+import re
 
 import numpy as np
 from gensim.models import KeyedVectors
@@ -65,8 +66,16 @@ def load_word_vectors(manifest: dict):
 
 
 def parse_words(text: str, name: str = "words") -> list[str]:
-    """Words separated by commas or spaces, normalised as the corpus was (text8 rules)."""
-    return text8_tokens(check_text(text or "", name))
+    """Words separated by commas or spaces, normalised as the corpus was (text8 rules). Digits
+    are refused: text8 spells them out one by one, so "2020" would be the words two, zero, two,
+    zero, and no number is a word of the vocabulary."""
+    text = check_text(text or "", name)
+    if number := re.search(r"[^\s,]*\d[^\s,]*", text):
+        raise InputError(f"'{number.group()[:40]}' has digits, and the vocabulary has no numbers: it is "
+                         "English Wikipedia written as text8 does, lower-case letters only, every digit "
+                         "spelled out on its own (2020 became two zero two zero). Use words instead: "
+                         "'twenty', 'nineties', 'century'.")
+    return text8_tokens(text)
 
 
 def check_query(model, positive: list[str], negative: list[str], topn: int) -> None:
@@ -108,9 +117,3 @@ def answer(model, positive: list[str], negative: list[str], topn: int = 10,
     return [{"word": w, "score": float(f"{s:.6g}")}
             for w, s in model.query(positive, negative, min(topn, len(model.vocabulary) - len(positive) - len(negative)), method)]
 
-
-def pca_2d(vectors: np.ndarray) -> np.ndarray:
-    """Coordinates of the rows on their first two principal components."""
-    centered = vectors - vectors.mean(axis=0)
-    _, _, components = np.linalg.svd(centered, full_matrices=False)
-    return centered @ components[:2].T

@@ -1,14 +1,55 @@
 """The "Word vectors" tab and its API: /analogy and /neighbors, ours beside the gensim baseline."""
-import gradio as gr
+import re
 
+import gradio as gr
+import pandas as pd
+
+from serving import page_link
 from serving.errors import InputError
+from serving.inline_errors import inline, status_box
 from serving.model_choice import choose, served_models
-from serving.vector_picture import query_svg
+from serving.plain_words import machine_in_words, percent, three_decimals
+from serving.vector_picture import analogy_figure
 from serving.word_vectors import METHODS, MAX_TOPN, answer, load_word_vectors, parse_words
 
 TASK = "word-vectors"
-EXAMPLES = [["king, woman", "man"], ["paris, germany", "france"], ["walking, swam", "walked"],
-            ["bigger, cold", "big"], ["einstein, painter", "scientist"]]
+TAB = "Word vectors"
+# positive, negative, what a visitor expects first, and the shipped models' known misses (checked
+# against the shipped weights by tests/test_word_vectors_tab.py)
+EXAMPLES = [("king, woman", "man", ["queen"], {}),
+            ("paris, germany", "france", ["berlin"], {}),
+            ("walking, swam", "walked", ["swimming"],
+             {"gensim-word2vec": ("swim", "its 4th answer is swimming")}),
+            ("bigger, cold", "big", ["colder"],
+             {"gensim-word2vec": ("warmer", "cold and warm are used in the same places, so their vectors are close")}),
+            ("einstein, painter", "scientist", ["picasso", "magritte", "cezanne", "matisse", "dali"],
+             {"gensim-word2vec": ("cubist", "a style of painting, ahead of the painters magritte and cezanne")}),
+            ("computer", "", ["computers"], {})]
+DEFAULTS = ["king, woman", "man", 10, "3CosAdd"]
+SCORE_NAMES = {"3CosAdd": "cosine", "3CosMul": "3CosMul score"}
+URL_KEYS = page_link.keys("wv", ["positive", "negative", "topn", "method"])
+# words that mark a typed phrase or name ("the united states of america"): the vocabulary holds
+# single words, and these, the most frequent of all, pull a summed query towards themselves
+FUNCTION_WORDS = {"the", "of", "and", "a", "an", "in", "to", "for", "on", "at", "by", "with", "from"}
+BACKGROUND = ("Word2vec learns a vector of 300 numbers for each word by predicting the words around it. "
+              "Words used in the same places get similar vectors, and offsets between vectors carry "
+              "relations: king − man + woman lands near queen. The answer is the word whose vector points "
+              "most nearly the same way as the sum (its cosine, from −1 to 1). English only: the models "
+              "learned from English Wikipedia, written in lower case with numbers spelled out.")
+
+
+def example_label(positive: str, negative: str, expected: list[str], misses: dict) -> str:
+    words = positive.split(", ")
+    query = f"{words[0]} − {negative} + {words[1]}" if negative else f"neighbours of {positive}"
+    known = "".join(f" ({name}: {said}, a known miss)" for name, (said, _) in misses.items())
+    return f"{query} → {' or '.join(expected[:2])}{known}"
+
+
+def known_misses() -> str:
+    """Why the examples' known misses happen, under the examples."""
+    return "Known misses: " + "; ".join(
+        f"{name} answers {positive.split(', ')[0]} − {negative} + {positive.split(', ')[1]} with {said}: {why}"
+        for positive, negative, _, misses in EXAMPLES for name, (said, why) in misses.items()) + "."
 
 
 def quality_table(manifests: list[dict]) -> list[list]:
@@ -18,26 +59,53 @@ def quality_table(manifests: list[dict]) -> list[list]:
         sections = metrics.get("analogy_sections", {})
         semantic = [s for name, s in sections.items() if not name.startswith("gram")]
         syntactic = [s for name, s in sections.items() if name.startswith("gram")]
-        pooled = lambda ss: round(100 * sum(s["accuracy"] * s["questions"] for s in ss)
-                                  / max(1, sum(s["questions"] for s in ss)), 1)
-        rows.append([m["name"], round(100 * metrics.get("analogy_accuracy", 0), 1), pooled(semantic),
-                     pooled(syntactic), metrics.get("wordsim353_spearman"),
-                     m["training"].get("seconds")])
+        pooled = lambda ss: percent(sum(s["accuracy"] * s["questions"] for s in ss) / max(1, sum(s["questions"] for s in ss)))
+        rows.append([m["name"], percent(metrics.get("analogy_accuracy", 0)), pooled(semantic),
+                     pooled(syntactic), three_decimals(metrics.get('wordsim353_spearman', 0)),
+                     f"{m['training'].get('seconds', 0) / 60:.0f} min"])
     return rows
 
 
 def section_table(manifests: list[dict]) -> list[list]:
     """Accuracy (%) per questions-words section, one column per model."""
     sections = manifests[0].get("metrics", {}).get("analogy_sections", {})
-    return [[name] + [round(100 * m["metrics"]["analogy_sections"].get(name, {}).get("accuracy", 0), 1)
+    return [[name] + [percent(m["metrics"]["analogy_sections"].get(name, {}).get("accuracy", 0))
                       for m in manifests] for name in sections]
 
 
 def describe(m: dict) -> str:
+    """One sentence a visitor understands: what the model is and learned from, and how good."""
+    what = m.get("description", m["architecture"]).split(";")[0].rstrip(".")
+    metrics = m.get("metrics", {})
+    return (f"**{m['name']}**: {what}. It gets {percent(metrics.get('analogy_accuracy', 0))}% of the "
+            f"questions-words analogies right and agrees with people's similarity ratings at "
+            f"{three_decimals(metrics.get('wordsim353_spearman', 0))} (WordSim-353, 1 is perfect).")
+
+
+def training_details(m: dict) -> str:
+    """How the model was trained, in words, for the collapsed details."""
     t, h = m["training"], m["hyperparameters"]
-    return (f"**{m['name']}** — {m['architecture']}. {m.get('description', '')} "
-            f"Trained on {t['corpus']} ({t['tokens'] / 1e6:.0f}M tokens), {h.get('vector_size', h.get('dim'))}-d, "
-            f"{h['epochs']} epochs, window {h['window']}, in {t['seconds'] / 60:.0f} min on {t['machine']}.")
+    method = "predicting each word's neighbours (skip-gram)" if h.get("sg", 1) else "predicting a word from its neighbours (CBOW)"
+    softmax = (f"each real neighbour scored against {h['negative']} random words (negative sampling)"
+               if h.get("negative") else "a hierarchical softmax over the vocabulary")
+    return (f"**{m['name']}** learned by {method}, with {softmax}: {h['vector_size']} numbers per word, "
+            f"{h['window']} words of context on each side, {h['epochs']} passes over {t['tokens'] / 1e6:.0f} "
+            f"million words. Words seen fewer than {h['min_count']} times were dropped "
+            f"({t['vocabulary_min_count']:,} words kept; the {h['max_vocab']:,} most frequent are served here). "
+            f"Training took {t['seconds'] / 60:.0f} minutes on {machine_in_words(t['machine'])}.")
+
+
+def check_phrases(text: str, name: str) -> None:
+    """A page visitor types a name as they would say it; the API keeps summing what it is sent."""
+    for group in re.split(r",", text or ""):
+        words = group.lower().split()
+        if len(words) > 1 and FUNCTION_WORDS & set(words):
+            raise InputError(
+                f"'{group.strip()}' reads as a phrase or a name of several words, but the vocabulary holds "
+                "single words only (lower case, no phrases), and a query adds up the vectors of its words: "
+                f"'{sorted(FUNCTION_WORDS & set(words))[0]}', one of the most frequent words, would pull the "
+                f"answer towards itself. Try one word for it (e.g. 'usa' or 'america'), or separate the "
+                f"{name} words you mean to add with commas.")
 
 
 def build(manifests: dict[str, dict]) -> None:
@@ -55,70 +123,94 @@ def build(manifests: dict[str, dict]) -> None:
 
     def analogy(positive: str, negative: str = "", topn: int = 10, model: str = default,
                 method: str = "3CosAdd") -> list[dict]:
-        """Words closest to sum(positive) - sum(negative), best first (query words excluded).
-        king - man + woman: positive "king, woman", negative "man"."""
-        pos, neg = parse_words(positive, "positive"), parse_words(negative, "negative")
-        if not neg:
-            raise InputError("An analogy needs at least one negative word (king - man + woman: "
-                             "positive 'king, woman', negative 'man'); for one word use /neighbors.")
-        return run(model, pos, neg, topn, method)
+        """Words closest to the sum of the positive words' vectors minus the negative ones', best
+        first (the query words excluded), as gensim's most_similar. king - man + woman: positive
+        "king, woman", negative "man"; no negative words: the neighbours of the positive words.
+
+        Args:
+            positive: words to add, separated by commas or spaces (lower case, English Wikipedia's
+                vocabulary; numbers are not words), e.g. "king, woman"
+            negative: words to subtract, e.g. "man"; may be empty
+            topn: how many words to return, 1 to 100
+            model: "word2vec" (ours) or "gensim-word2vec" (the baseline)
+            method: "3CosAdd" (cosine to the sum) or "3CosMul" (Levy and Goldberg's multiplicative form)
+        """
+        return run(model, parse_words(positive, "positive"), parse_words(negative, "negative"), topn, method)
 
     def neighbors(words: str, topn: int = 10, model: str = default) -> list[dict]:
-        """Nearest words by cosine to one word, or to the sum of several."""
+        """The words whose vectors are closest by cosine to one word's, or to the sum of several.
+
+        Args:
+            words: one word, or several separated by commas or spaces (summed), e.g. "computer"
+            topn: how many words to return, 1 to 100
+            model: "word2vec" (ours) or "gensim-word2vec" (the baseline)
+        """
         return run(model, parse_words(words), [], topn, "3CosAdd")
 
     def show(positive: str, negative: str, topn: int, method: str) -> list:
+        check_phrases(positive, "positive")
+        check_phrases(negative, "negative")
         pos, neg = parse_words(positive, "positive"), parse_words(negative, "negative")
         tables = {}
         for name in names:
             try:
-                tables[name] = [[r["word"], r["score"]] for r in run(name, pos, neg, topn, method)]
+                tables[name] = pd.DataFrame([[r["word"], three_decimals(r["score"])] for r in run(name, pos, neg, topn, method)],
+                                            columns=["word", SCORE_NAMES[method]])
             except InputError as err:
                 if name == default:
                     raise
-                tables[name] = [[f"({err})", None]]
-        return [tables[n] for n in names] + [picture(pos, neg, tables[default])]
+                tables[name] = pd.DataFrame([[f"({err})", ""]], columns=["word", SCORE_NAMES[method]])
+        return [tables[n] for n in names] + list(picture(pos, neg, tables[default]))
 
     def picture(pos, neg, rows):
-        model = models[default]
-        answers = [w for w, _ in rows[:5]]
-        words = pos + neg + answers
-        roles = ["positive"] * len(pos) + ["negative"] * len(neg) + ["answer"] + ["other"] * (len(answers) - 1)
-        corners = [neg[0], pos[0], answers[0], pos[1]] if len(pos) == 2 and len(neg) == 1 else []
-        return query_svg(words, roles, model.unit_vectors(words), corners)
+        if len(pos) != 2 or len(neg) != 1:
+            return None, ("The picture shows an analogy of three words, a − b + c (two positive words, one "
+                          "negative): the plane of its two offsets.")
+        answers = list(rows["word"][:3])
+        (a, c), (b,) = pos, neg
+        return analogy_figure(a, b, c, answers, models[default].unit_vectors([a, b, c] + answers))
 
-    with gr.Row():
-        with gr.Column(scale=2):
-            positive = gr.Textbox(label="Positive words", value="king, woman")
-            negative = gr.Textbox(label="Negative words", value="man",
-                                  info="king - man + woman: positive 'king, woman', negative 'man'. "
-                                       "Leave empty for the neighbours of the positive words.")
+    shown = inline(show, len(names) + 2)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=320):
             with gr.Row():
-                topn = gr.Slider(1, MAX_TOPN, value=10, step=1, label="Top k")
-                method = gr.Radio(list(METHODS), value="3CosAdd", label="Method",
-                                  info="3CosAdd: cosine to a - b + c (gensim most_similar). "
-                                       "3CosMul: Levy & Goldberg's multiplicative form.")
+                positive = gr.Textbox(label="Positive words", value=DEFAULTS[0], min_width=150,
+                                      info="added; separate words with commas")
+                negative = gr.Textbox(label="Negative words", value=DEFAULTS[1], min_width=150,
+                                      info="subtracted; empty: neighbours")
+            with gr.Row():
+                topn = gr.Slider(1, MAX_TOPN, value=DEFAULTS[2], step=1, label="Top k", min_width=150)
+                method = gr.Radio(list(METHODS), value=DEFAULTS[3], label="Method", min_width=200,
+                                  info="3CosAdd: cosine to a − b + c (gensim most_similar); 3CosMul: "
+                                       "Levy & Goldberg's multiplicative form")
             go = gr.Button("Ask", variant="primary")
-            gr.Examples(EXAMPLES, [positive, negative])
-        with gr.Column(scale=1):
-            gr.Markdown("Word2vec learns a vector per word by predicting a word's neighbours "
-                        "(skip-gram) or a word from its neighbours (CBOW), with negative sampling or "
-                        "a hierarchical softmax instead of a full softmax. Offsets between vectors "
-                        "then carry relations: king - man + woman lands near queen.")
-            for m in ours:
-                gr.Markdown(describe(m))
-    with gr.Row():
-        tables = [gr.Dataframe(headers=["word", "score"], label=n,
-                               interactive=False) for n in names]
-        svg = gr.HTML(label="PCA of the query (our model)")
-    gr.Markdown("### Measured quality (questions-words, top 30k words; WordSim-353 Spearman)")
+            status = status_box()
+            with gr.Row():
+                tables = [gr.Dataframe(headers=["word", "cosine"], label=f"{n}: nearest words", interactive=False,
+                                       wrap=True, min_width=280, column_widths=["65%", "35%"],
+                                       elem_id=f"answers-{n}") for n in names]
+            gr.Examples([list(e[:2]) for e in EXAMPLES], [positive, negative],
+                        example_labels=[example_label(*e) for e in EXAMPLES], label="Examples (press one, then Ask)")
+            gr.Markdown(known_misses())
+        with gr.Column(scale=2, min_width=320):
+            plot = gr.Plot(label=f"The analogy in its own plane ({default})", elem_id="analogy-picture")
+            caption = gr.Markdown(elem_id="analogy-caption")
+    gr.Markdown(BACKGROUND)
+    for m in ours:
+        gr.Markdown(describe(m))
+    gr.Markdown("### Measured quality (questions-words among the 30,000 most frequent words; WordSim-353 Spearman)")
     gr.Dataframe(quality_table(ours), headers=["model", "analogy %", "semantic %", "syntactic %",
-                                               "WordSim-353", "training s"], interactive=False)
+                                               "WordSim-353", "training"], interactive=False, wrap=True)
     with gr.Accordion("Analogy accuracy by section (%)", open=False):
         gr.Dataframe(section_table(ours), headers=["section"] + [m["name"] for m in ours],
-                     interactive=False)
+                     interactive=False, wrap=True)
+    with gr.Accordion("How the models were trained", open=False):
+        for m in ours:
+            gr.Markdown(training_details(m))
 
-    go.click(show, [positive, negative, topn, method], tables + [svg], api_name="word_vectors_page",
-             api_visibility="private")
+    inputs, outputs = [positive, negative, topn, method], tables + [plot, caption, status]
+    gr.on([go.click, positive.submit, negative.submit], shown, inputs, outputs, js=page_link.write_url(TAB, URL_KEYS),
+          api_name="word_vectors_page", api_visibility="private")
+    page_link.answer_on_load(TAB, URL_KEYS, DEFAULTS, shown, inputs, outputs)
     gr.api(analogy, api_name="analogy")
     gr.api(neighbors, api_name="neighbors")

@@ -33,10 +33,27 @@ def test_neighbors_of_one_word_and_of_a_sum(client):
     assert len(summed) == 5
 
 
+def test_analogy_without_negative_words_answers_as_most_similar_with_positives_only(client):
+    """negative="" (the API page's default) is gensim's most_similar(positive=...) with no negatives."""
+    from gensim.models import KeyedVectors
+
+    from conftest import WEIGHTS_DIR
+    kv = KeyedVectors.load_word2vec_format(str(WEIGHTS_DIR / "gensim-word2vec" / "vectors.bin"), binary=True)
+    for method, similar in (("3CosAdd", kv.most_similar), ("3CosMul", kv.most_similar_cosmul)):
+        served = client.predict("king, woman", "", 5, "gensim-word2vec", method, api_name="/analogy")
+        expected = similar(positive=["king", "woman"], topn=5)
+        assert [r["word"] for r in served] == [w for w, _ in expected]
+        assert [r["score"] for r in served] == pytest.approx([s for _, s in expected], rel=1e-5)
+    ours = client.predict("king, woman", "", 5, api_name="/analogy")
+    assert ours == client.predict("king, woman", 5, api_name="/neighbors")
+    assert client.predict("king, woman", "", 5, "word2vec", "3CosMul", api_name="/analogy")[0]["word"]
+
+
 @pytest.mark.parametrize("args, message", [
     (("kingg, woman", "man"), "'kingg' is not in the vocabulary"),
     (("", "man"), "at least one positive word"),
-    (("king", ""), "needs at least one negative word"),
+    (("2020", ""), "the vocabulary has no numbers"),
+    (("1990s, man", "woman"), "'1990s' has digits"),
     (("king, king", "man"), "given more than once"),
     (("king, woman", "man", 1000), "topn must be"),
 ])

@@ -11,7 +11,7 @@ from conftest import WEIGHTS_DIR
 from export.app_process import start_app, stop_app
 from serving.errors import InputError
 from serving.sentiment import SentimentModel
-from serving.sentiment_tab import accuracy_table, describe
+from serving.sentiment_tab import accuracy_table, describe, training_details
 from serving.weights import load_manifest
 
 SHIPPED = [p for p in sorted(WEIGHTS_DIR.glob("sentiment-*")) if (p / "manifest.json").is_file()]
@@ -125,11 +125,12 @@ def test_classify_endpoint_long_and_bad_input(sentiment_client):
     assert sentiment_client.predict("wonderful", api_name="/classify")["label"] == "positive"
 
 
-def test_the_description_says_how_each_model_was_kept(tiny_weights):
-    texts = {p.name: describe(load_manifest(p)) for p in tiny_weights.iterdir()}
-    assert "keeping epoch 8 (best dev accuracy)" in texts["sentiment-cnn"]
-    assert "averaging the 2 best of 2 restarts (epochs 8, 8" in texts["sentiment-cnn-ensemble"]
-    assert "average of 2 networks" in texts["sentiment-cnn-ensemble"]
+def test_the_details_say_how_each_model_was_kept(tiny_weights):
+    texts = {p.name: training_details(load_manifest(p)) for p in tiny_weights.iterdir()}
+    assert "the pass best on held-out sentences is kept" in texts["sentiment-cnn"]
+    assert "of 2 training runs from different random starts, the 2 best on held-out sentences are averaged" \
+        in texts["sentiment-cnn-ensemble"]
+    assert "the average of 2 such networks" in describe(load_manifest(tiny_weights / "sentiment-cnn-ensemble"))
 
 
 @pytest.mark.skipif(not SHIPPED, reason="no shipped sentiment weights")

@@ -1,0 +1,78 @@
+"""Links that reproduce a result: the tab and its inputs live in the page's URL.
+
+When a tab answers, write_url's script (the event's js=, run in the browser before the event is
+sent) sets the address to ?tab=<tab label>&<key>=<value>..., the tab's keys only: every key is
+the tab's short name, two lower-case letters and "_", before the input's name (wv_positive,
+lm_seed, sa_text), so tabs never collide, and any other tab's keys are dropped. Opening such a
+link (answer_on_load) selects the tab, fills its inputs and shows the result answered; without
+one the tab answers its defaults, so every tab opens with a worked example.
+"""
+import inspect
+import json
+from urllib.parse import parse_qs
+
+import gradio as gr
+from gradio.context import get_blocks_context
+
+OTHER_TABS_KEYS = r"/^([a-z]{2}_|tab$)/"
+# on a phone the tabs that do not fit are buttons in the "More tabs" menu, without role="tab"
+SELECT_TAB = """(tab) => {
+  const button = [...document.querySelectorAll('button[role="tab"], .overflow-dropdown button')]
+    .find(b => b.textContent.trim() === tab);
+  if (button) { button.click(); window.scrollTo(0, 0); }
+}"""
+
+
+def keys(prefix: str, names: list[str]) -> list[str]:
+    return [f"{prefix}_{name}" for name in names]
+
+
+def write_url(tab: str, url_keys: list[str]) -> str:
+    """js= for the event that answers: the values go on to the function unchanged."""
+    return """(...values) => {
+  const params = new URLSearchParams(window.location.search);
+  [...params.keys()].filter(key => %s.test(key)).forEach(key => params.delete(key));
+  params.set("tab", %s);
+  %s.forEach((key, i) => params.set(key, String(values[i])));
+  window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+  return values;
+}""" % (OTHER_TABS_KEYS, json.dumps(tab), json.dumps(url_keys))
+
+
+def select_tab(tab: str) -> str:
+    """js= for a button that opens the tab (the Basics tab's bridge)."""
+    return f"() => ({SELECT_TAB})({json.dumps(tab)})"
+
+
+def values_from_query(query: str, url_keys: list[str], defaults: list) -> list:
+    """The inputs a link gives, each read as its default's type; a key that is missing or does
+    not read keeps the default."""
+    given = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
+    values = []
+    for key, default in zip(url_keys, defaults):
+        try:
+            read = (lambda v: v == "true") if isinstance(default, bool) else type(default)
+            values.append(read(given[key]) if key in given else default)
+        except ValueError:
+            values.append(default)
+    return values
+
+
+def answer_on_load(tab: str, url_keys: list[str], defaults: list, fn, inputs: list, outputs: list) -> None:
+    """When the page opens: select the tab if the link names it, fill the inputs from the link
+    (or their defaults) and show fn's answer for them in outputs."""
+    if inspect.isgeneratorfunction(fn):
+        def from_link(query: str):
+            values = values_from_query(query, url_keys, defaults)
+            for answer in fn(*values):
+                yield [*values, *answer]
+    else:
+        def from_link(query: str):
+            values = values_from_query(query, url_keys, defaults)
+            return [*values, *fn(*values)]
+    read = f"""() => {{
+  if (new URLSearchParams(window.location.search).get("tab") === {json.dumps(tab)}) ({SELECT_TAB})({json.dumps(tab)});
+  return [window.location.search];
+}}"""
+    query = gr.Textbox(visible=False)
+    get_blocks_context().root_block.load(from_link, query, [*inputs, *outputs], js=read, api_visibility="private")

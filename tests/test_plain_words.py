@@ -1,0 +1,35 @@
+"""The Word vectors and Sentiment tabs' descriptions, from the shipped manifests: one sentence a
+visitor understands per model, the details in words; no file paths, optimizer names, thread
+counts or hardware model names, and "English" said."""
+import pytest
+
+from conftest import WEIGHTS_DIR
+from serving import sentiment_tab, word_vectors_tab
+from serving.weights import load_manifest
+
+LEAKS = ["build/", ".onnx", ".safetensors", "adadelta", "adam", "threads)", "1 threads", "NVIDIA", "H200",
+         "t8+more", "x86_64", "weights/"]
+TABS = {"word-vectors": word_vectors_tab, "sentiment": sentiment_tab}
+MANIFESTS = [load_manifest(p) for p in sorted(WEIGHTS_DIR.iterdir()) if (p / "manifest.json").is_file()]
+
+
+@pytest.mark.parametrize("manifest", [m for m in MANIFESTS if m["task"] in TABS], ids=lambda m: m["name"])
+def test_descriptions_are_plain(manifest):
+    tab = TABS[manifest["task"]]
+    sentence, details = tab.describe(manifest), tab.training_details(manifest)
+    for leak in LEAKS:
+        assert leak not in sentence and leak not in details, leak
+    assert sentence.count(". ") <= 2 and "%" in sentence
+    assert "minutes" in details
+
+
+def test_english_only_is_said():
+    assert "English only" in word_vectors_tab.BACKGROUND
+    assert all("English" in sentiment_tab.describe(m) for m in MANIFESTS if m["task"] == "sentiment")
+
+
+def test_numbers_are_formatted_one_way_per_kind():
+    ours = [m for m in MANIFESTS if m["task"] == "word-vectors"]
+    for row in word_vectors_tab.quality_table(ours):
+        assert all(len(cell.split(".")[1]) == 1 for cell in row[1:4])   # accuracy: one decimal
+        assert len(row[4].split(".")[1]) == 3                              # a correlation: three
