@@ -4,6 +4,8 @@ Run `python app.py`. It binds 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_
 otherwise (a port that is taken is then an error, not a hop to the next one); on a Hugging Face
 Space (SPACE_ID set) it binds 0.0.0.0. WEIGHTS_FROM_HUB takes the models from Hub model
 repositories instead of weights/ (serving/hub.py). MONITORING=1 turns on Gradio's /monitoring.
+The public endpoints are also MCP tools (Gradio's MCP server, at /gradio_api/mcp/, described by
+their docstrings); MCP_SERVER=0 turns it off.
 SIGTERM (how a Space or a container stops it) and Ctrl-C drain (serving/shutdown.py).
 """
 import os
@@ -134,6 +136,7 @@ def main() -> None:
     # default of 10,000 sessions grew the server by 1.9 GB in a soak; 1,000 caps that near 180 MB
     demo.launch(server_name=server_name, server_port=port, state_session_capacity=1000,
                 enable_monitoring=monitoring, prevent_thread_lock=True,
+                mcp_server=os.environ.get("MCP_SERVER", "1") != "0",
                 app_kwargs={"lifespan": gradio_internals.lifespan, "middleware": middleware(server_name)})
     serve_until_signalled(demo)
 
