@@ -146,18 +146,19 @@ def playground_stream(dataset, noise, test_share, hidden, activation, output, le
 def build_playground(demo_load):
     with gr.Row():
         with gr.Column(scale=2, min_width=300):
+            # the controls kept short, so that Train stays above the fold at 1400x900
             dataset = gr.Radio([(label, key) for key, label in DATASETS.items()], value=DEFAULTS["dataset"],
                                label="Data set")
             with gr.Row():
                 noise = gr.Slider(0, 0.5, value=DEFAULTS["noise"], step=0.01, label="Noise", min_width=120)
                 test_share = gr.Slider(0.1, 0.9, value=DEFAULTS["test_fraction"], step=0.05,
-                                       label="Share of points held out for test", min_width=120)
+                                       label="Test share", min_width=120)
             with gr.Row():
                 hidden = gr.Textbox(", ".join(map(str, DEFAULTS["hidden"])), label="Hidden layers",
-                                    info="neurons per layer: up to 3 layers of 1-8; empty: none", min_width=120)
+                                    info="neurons in each: 0-3 layers of 1-8", min_width=120)
                 activation = gr.Radio(list(ACTIVATIONS), value=DEFAULTS["activation"], label="Activation", min_width=200)
-            output = gr.Radio([(label, key) for key, label in OUTPUTS.items()], value=DEFAULTS["output"],
-                              label="Output layer and loss")
+            output = gr.Dropdown([(label, key) for key, label in OUTPUTS.items()], value=DEFAULTS["output"],
+                                 label="Output layer and loss")
             with gr.Row():
                 learning_rate = gr.Number(DEFAULTS["learning_rate"], label="Learning rate", min_width=80)
                 batch_size = gr.Number(DEFAULTS["batch_size"], precision=0, label="Batch", min_width=80)
@@ -165,14 +166,17 @@ def build_playground(demo_load):
                 seed = gr.Number(DEFAULTS["seed"], precision=0, label="Seed", min_width=80)
             go = gr.Button("Train", variant="primary")
         with gr.Column(scale=3, min_width=300):
-            status = gr.Markdown("Press **Train**: the boundary and the loss curves follow the network as it learns.",
+            status = gr.Markdown("Press **Train**: the boundary and the loss curves follow the network as it learns. "
+                                 "The spiral has 3 classes; the curve is numbers to fit (regression).",
                                  elem_id="playground-status")
             with gr.Row():
                 picture = gr.Plot(data_figure(points(DEFAULTS["dataset"], DEFAULTS["noise"], DEFAULTS["seed"],
                                                      DEFAULTS["test_fraction"]), title="The data"),
                                   label="Data and decision boundary", show_label=False, min_width=280,
                                   elem_id="playground-picture")
-                curves = gr.Plot(label="Loss curves", show_label=False, min_width=280, elem_id="playground-curves")
+                curves = gr.Plot(loss_figure({"steps": [], "train_loss": [], "test_loss": []},
+                                             title="Loss curves: press Train"),
+                                 label="Loss curves", show_label=False, min_width=280, elem_id="playground-curves")
             link = gr.Textbox(label="Link to this set-up", buttons=["copy"], interactive=False,
                               info="The address bar holds it too.", elem_id="playground-link")
 
@@ -422,9 +426,8 @@ def train_network(dataset: str = DEFAULTS["dataset"], hidden: list[int] = DEFAUL
 
 def build(manifests: dict[str, dict]) -> None:
     load = get_blocks_context().root_block.load
-    gr.Markdown("A neuron: a weighted sum, a bias, an activation. **Playground**: a network trained on toy "
-                "data. **Graph**: one example forward and backward. **Losses**: output layers side by side. "
-                "**To NLP**: the same pieces in this app's models.")
+    gr.Markdown("**Playground**: a network learns toy data. **Graph**: one example, forward and backward. "
+                "**Losses**: output layers side by side. **To NLP**: the same pieces in this app's models.")
     with gr.Tabs():
         with gr.Tab("Playground", elem_id="basics-playground"):
             build_playground(load)

@@ -6,8 +6,7 @@ import numpy as np
 
 from serving.basics import ACTIVATIONS, OUTPUTS, BasicsError, backward, forward, loss
 
-DATASETS = {"circle": "circle", "xor": "xor", "gaussians": "two gaussians", "spiral": "spiral (3 classes)",
-            "curve": "1-D curve (regression)"}
+DATASETS = {"circle": "circle", "xor": "xor", "gaussians": "two gaussians", "spiral": "spiral", "curve": "curve"}
 CLASSES = {"circle": 2, "xor": 2, "gaussians": 2, "spiral": 3, "curve": 0}   # 0: numbers, not classes
 GROUPS = {"xor": 4}        # points that the train/test split keeps together (see mirrored_fours)
 POINTS = 400

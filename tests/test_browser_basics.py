@@ -37,7 +37,7 @@ def page(request, browser, app_url):
 
 def open_basics(page, query: str = ""):
     page.goto(page.app_url + query)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("networkidle", timeout=3 * WAIT)   # the Svelte app has mounted (slow on a busy machine)
     expect(page.get_by_role("tab", name="Basics")).to_have_attribute("aria-selected", "true")   # the first tab
 
 
@@ -50,10 +50,18 @@ def part(page, name):
     return page.locator(f"#basics-{name}")
 
 
+def press(page, button):
+    """Click, after checking that at 1400x900 the button needs no scrolling to reach."""
+    if page.viewport_name == "desktop":
+        box = button.bounding_box()
+        assert box["y"] + box["height"] <= page.viewport_size["height"], f"{box}: below the fold"
+    button.click()
+
+
 def train(page):
     """Press Train and wait for the accuracies; returns the status texts seen on the way."""
     page.evaluate(WATCH_STATUS)
-    page.get_by_role("button", name="Train").click()
+    press(page, page.get_by_role("button", name="Train"))
     expect(status(page)).to_contain_text(re.compile("Test (accuracy|mean squared error)"), timeout=WAIT)
     return page.evaluate("window.statuses")
 
@@ -108,7 +116,7 @@ def test_the_set_up_round_trips_through_the_url(page, client, browser):
     shared.viewport_name, shared.app_url = page.viewport_name, page.app_url
     open_basics(shared, page.url[len(page.app_url):])
     playground = part(shared, "playground")
-    expect(playground.get_by_role("radio", name="two gaussians")).to_be_checked()
+    expect(playground.get_by_role("radio", name="two gaussians")).to_be_checked(timeout=WAIT)
     expect(playground.get_by_role("radio", name="relu")).to_be_checked()
     expect(playground.get_by_label("Steps")).to_have_value("300")
     train(shared)
@@ -120,15 +128,15 @@ def test_the_set_up_round_trips_through_the_url(page, client, browser):
 def test_a_shared_link_opens_configured(page):
     open_basics(page, "?dataset=spiral&output=softmax&hidden=8,4&lr=0.5&steps=600&seed=2&activation=tanh")
     playground = part(page, "playground")
-    expect(playground.get_by_role("radio", name="spiral (3 classes)")).to_be_checked()
-    expect(playground.get_by_role("radio", name="softmax + cross-entropy")).to_be_checked()
+    expect(playground.get_by_role("radio", name="spiral")).to_be_checked(timeout=WAIT)   # once the page has read its URL
+    expect(playground.get_by_label("Output layer and loss")).to_have_value("softmax + cross-entropy")
     expect(playground.get_by_label("Hidden layers")).to_have_value("8, 4")
     expect(playground.get_by_label("Seed")).to_have_value("2")
     expect(page.locator("#playground-picture").get_by_text("green (train)")).to_be_visible()   # the three classes
     screenshot(page, f"basics-shared-link-{page.viewport_name}")
 
     open_basics(page, "?dataset=moons&lr=fast&steps=300")
-    expect(status(page)).to_contain_text("not understood and kept their defaults: dataset, lr")
+    expect(status(page)).to_contain_text("not understood and kept their defaults: dataset, lr", timeout=WAIT)
     expect(part(page, "playground").get_by_label("Steps")).to_have_value("300")
 
 
@@ -155,7 +163,7 @@ def test_one_step_on_the_graph_lowers_the_loss(page, client):
     expect(graph_status).to_contain_text(f"Loss {before:.4f}", timeout=WAIT)
     expect(page.locator("#graph-picture").get_by_text("value 1.500")).to_be_visible()   # x₁'s node
     button = page.get_by_role("button", name="One step")
-    button.click()
+    press(page, button)
     expect(graph_status).to_contain_text(f"loss {before:.4f} →", timeout=WAIT)
     after = float(re.search(r"→ (\d+\.\d+)", graph_status.inner_text()).group(1))
     assert after < before
@@ -174,7 +182,7 @@ def test_output_layers_and_losses_side_by_side(page, client):
     losses = part(page, "losses")
     losses.get_by_label("Logits").fill("8, -8")
     losses.get_by_label("Target").fill("1")
-    page.get_by_role("button", name="Compare").click()
+    press(page, page.get_by_role("button", name="Compare"))
     softmax = client.predict([8.0, -8.0], 1, "softmax", api_name="/output_layer")
     sigmoid = client.predict([8.0, -8.0], 1, "sigmoid", api_name="/output_layer")
     verdict = page.locator("#losses-verdict")
