@@ -12,6 +12,7 @@
 import argparse
 import json
 import os
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -112,6 +113,31 @@ def batching(address: str, concurrencies=(32, 64), rounds: int = 5) -> dict:
     return out
 
 
+# the load test's mix, one endpoint in eight each: which family answers it (None: the front end)
+MIX_FAMILIES = {"/analogy": "word-vectors", "/neighbors": "word-vectors", "/generate": "language-model",
+                "/next_word": "language-model", "/perplexity": "language-model", "/gates": "language-model",
+                "/classify": "sentiment", "/models": None}
+# the per-replica rate that stands for each family (batching off, 32 concurrent calls)
+REPLICA_RATE = {"word-vectors": "word2vec query x32", "language-model": "lm-lstm perplexity x32",
+                "sentiment": "sentiment-cnn classify x32"}
+
+
+def capacity(report: dict, target_rps: float = 1000.0, clients: int = 32) -> dict:
+    """How many front ends and replicas serve target_rps of the load test's mix, from this run:
+    a front end's own ceiling (/models in Ray mode), each family's calls per second per replica.
+    Each counts as one core busy at its ceiling (a front end is one Python process, a replica
+    runs one onnxruntime thread per call)."""
+    front_end_rps = report[f"front_end_only_{clients}_clients"]["ray"]["throughput_rps"]
+    rates = {family: report["batching_calls_per_s"][key]["batching_off_calls_per_s"]
+             for family, key in REPLICA_RATE.items()}
+    share = {family: sum(f == family for f in MIX_FAMILIES.values()) / len(MIX_FAMILIES) for family in rates}
+    replicas = {family: int(np.ceil(target_rps * share[family] / rates[family])) for family in rates}
+    front_ends = int(np.ceil(target_rps / front_end_rps))
+    return {"target_rps": target_rps, "front_end_rps": front_end_rps, "replica_calls_per_s": rates,
+            "mix_share": share, "front_ends": front_ends, "replicas": replicas,
+            "saturates_first": "front ends" if front_ends > sum(replicas.values()) else "model replicas"}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=30)
@@ -120,7 +146,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--out", type=Path, default=Path("results/scale_out.json"))
     args = p.parse_args()
-    report = {"machine": loadtest.machine(), "command": "python -m export.bench_scale_out",
+    report = {"machine": loadtest.machine(), "command": " ".join(["python -m export.bench_scale_out", *sys.argv[1:]]),
               "load_average_before": os.getloadavg()}
     local_proc, local_url = start_app(ENV)
     ray_proc, address = start_ray()
@@ -148,6 +174,7 @@ def main() -> None:
         if local_proc.poll() is None:
             stop_app(local_proc)
     report["load_average_after"] = os.getloadavg()
+    report["capacity_for_1000_rps"] = capacity(report, clients=args.clients)
     text = json.dumps(report, indent=2)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
