@@ -8,7 +8,6 @@ import re
 from urllib.parse import parse_qs
 
 import gradio as gr
-from gradio.context import get_blocks_context
 
 from serving import basics, basics_graph
 from serving.basics import ACTIVATIONS, BasicsError
@@ -27,6 +26,7 @@ from serving.basics_training import (
     run_to_end,
     train,
 )
+from serving.gradio_internals import on_page_load
 
 FRAMES = 20   # pictures streamed per run, besides the last
 # the Playground's controls as named in the URL, in the order of the Train button's inputs
@@ -425,7 +425,7 @@ def train_network(dataset: str = DEFAULTS["dataset"], hidden: list[int] = DEFAUL
 
 
 def build(manifests: dict[str, dict]) -> None:
-    load = get_blocks_context().root_block.load
+    load = on_page_load
     gr.Markdown("**Playground**: a network learns toy data. **Graph**: one example, forward and backward. "
                 "**Losses**: output layers side by side. **To NLP**: the same pieces in this app's models.")
     with gr.Tabs():

@@ -9,6 +9,7 @@ import os
 import gradio as gr
 from gradio.block_function import BlockFunction
 from gradio.components.api_component import Api
+from gradio.context import get_blocks_context
 from gradio.server_messages import ProcessCompletedMessage
 
 CHECKED_WITH = "6.31.0"
@@ -21,6 +22,12 @@ def event_functions(demo: gr.Blocks) -> list[BlockFunction]:
     laid over all of them in one place, the tabs added later included; Gradio has no public
     list of a Blocks' events."""
     return [block_fn for block_fn in demo.fns.values() if block_fn.fn is not None]
+
+
+def on_page_load(*args, **kwargs):
+    """The enclosing Blocks' .load(...) from inside a tab's build(), which gets no Blocks to
+    call it on: gradio.context.get_blocks_context() is the Blocks being built."""
+    return get_blocks_context().root_block.load(*args, **kwargs)
 
 
 def endpoint_name(block_fn: BlockFunction) -> str:

@@ -8,9 +8,9 @@ import json
 import secrets
 
 import gradio as gr
-from gradio.context import get_blocks_context
 
 from serving.errors import InputError
+from serving.gradio_internals import on_page_load
 from serving.inline_errors import inline, status_box
 from serving.language_model import MAX_NEW_TOKENS, STRATEGIES, TASK, LanguageModel
 from serving.language_model_pictures import TOKENS_CSS, TOOLTIP_JS, gates_html, next_word_figure, scored_text_html
@@ -251,7 +251,7 @@ def build(manifests: dict[str, dict]) -> None:
         ([score.click, text.submit], inline(scored_view, 2), [text, score_model], [scored, scores, score_error],
          before_sending("lm-score", "lm-scored"), "perplexity_page"),
     ]
-    load = get_blocks_context().root_block.load
+    load = on_page_load
     for triggers, fn, inputs, outputs, js, name in actions_ui:
         gr.on(triggers, fn, inputs, outputs, js=js, api_name=name, api_visibility="private")
         load(fn, inputs, outputs, api_visibility="private")

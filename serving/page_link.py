@@ -12,7 +12,8 @@ import json
 from urllib.parse import parse_qs
 
 import gradio as gr
-from gradio.context import get_blocks_context
+
+from serving.gradio_internals import on_page_load
 
 OTHER_TABS_KEYS = r"/^([a-z]{2}_|tab$)/"
 # on a phone the tabs that do not fit are buttons in the "More tabs" menu, without role="tab"
@@ -75,4 +76,4 @@ def answer_on_load(tab: str, url_keys: list[str], defaults: list, fn, inputs: li
   return [window.location.search];
 }}"""
     query = gr.Textbox(visible=False)
-    get_blocks_context().root_block.load(from_link, query, [*inputs, *outputs], js=read, api_visibility="private")
+    on_page_load(from_link, query, [*inputs, *outputs], js=read, api_visibility="private")
