@@ -284,17 +284,18 @@ def build_graph():
     go.click(one_step, setting + [learning_rate] + numbers, shown + numbers, api_visibility="private")
 
 
-OUTPUT_COLUMNS = {"sigmoid": ["outputs", "mse_gradient", "cross_entropy_gradient"],
-                  "softmax": ["outputs", "mse_gradient", "cross_entropy_gradient", "p_minus_y"]}
-OUTPUT_HEADERS = {"sigmoid": ["logit z", "target y", "p = σ(z)", "∂MSE/∂z", "∂BCE/∂z"],
-                  "softmax": ["logit z", "target y", "p = softmax(z)", "∂MSE/∂z", "∂CE/∂z", "p - y"]}
+# the gradient the lesson is about first, so that a phone shows it without scrolling the table
+OUTPUT_COLUMNS = {"sigmoid": ["outputs", "cross_entropy_gradient", "mse_gradient"],
+                  "softmax": ["outputs", "cross_entropy_gradient", "p_minus_y", "mse_gradient"]}
+OUTPUT_HEADERS = {"sigmoid": ["logit z", "p = σ(z)", "∂BCE/∂z", "∂MSE/∂z"],
+                  "softmax": ["logit z", "p = softmax(z)", "∂CE/∂z", "p - y", "∂MSE/∂z"]}
 
 
 def output_rows(logits: list[float], result: dict, output: str) -> list[list]:
-    """One row per unit: the logit, the target, the output and each loss's gradient w.r.t. the logit."""
+    """One row per unit: the logit, the output and each loss's gradient with respect to the logit."""
     if not result:
         return []
-    return [[round(z, 4), round(result["target"][i], 4), *[round(result[key][i], 4) for key in OUTPUT_COLUMNS[output]]]
+    return [[round(z, 4), *[round(result[key][i], 4) + 0.0 for key in OUTPUT_COLUMNS[output]]]   # + 0.0: no "-0"
             for i, z in enumerate(logits)]
 
 
@@ -345,14 +346,15 @@ def output_summary(results: dict, problems: list[str]) -> str:
         value = results[output].get(key)
         return "-" if value is None else f"{value:.4f}"
 
-    lines = ["| loss | sigmoid | softmax |", "| --- | --- | --- |",
+    target = next(r["target"] for r in results.values() if r)
+    lines = [f"Target y = ({', '.join(f'{v:g}' for v in target)}).", "",
+             "| loss | sigmoid | softmax |", "| --- | --- | --- |",
              f"| mean squared error | {cell('sigmoid', 'mse')} | {cell('softmax', 'mse')} |",
              f"| cross-entropy | {cell('sigmoid', 'cross_entropy')} | {cell('softmax', 'cross_entropy')} |", ""]
     lines.append("With softmax and cross-entropy the gradient with respect to the logits is exactly **p - y** "
-                 "(the last two columns of the softmax table agree): the error itself, however sure the network "
-                 "was. The squared "
-                 "error's gradient also carries the output's slope, which fades where a sigmoid saturates: "
-                 "try logits of 8 or -8.")
+                 "(the ∂CE/∂z and p - y columns of the softmax table agree): the error itself, however sure "
+                 "the network was. The squared error's gradient also carries the output's slope, which fades "
+                 "where a sigmoid saturates: try logits of 8 or -8.")
     return "\n".join(lines + [f"\n{p}" for p in problems])
 
 
