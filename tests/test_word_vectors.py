@@ -1,12 +1,13 @@
 """The word-vector query graph and the shipped vectors."""
 import numpy as np
 import pytest
-from gensim.models import KeyedVectors
+from gensim.test.utils import datapath
 
-from export.word2vec.export import build_analogy_graph
 from export.word2vec.evaluate import load_folder_vectors
-from serving.weights import load_all
+from export.word2vec.export import rewrite_folder, write_word_vectors_folder
+from export.word2vec.from_onnx import stored_embeddings
 from serving.errors import InputError
+from serving.weights import load_all, load_manifest
 from serving.word_vectors import OnnxWordVectors, answer, load_word_vectors
 from tests.conftest import WEIGHTS_DIR
 
@@ -31,28 +32,33 @@ def ours():
     return onnx_models[0]
 
 
-def test_graph_top_k_equals_gensim_on_random_vectors(tmp_path):
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(3000)]
-    vectors = rng.standard_normal((3000, 50)).astype(np.float32)
-    folder = tmp_path / "vectors"
-    from export.word2vec.export import write_word_vectors_folder
-    manifest = write_word_vectors_folder(folder, words, vectors, RANDOM_MANIFEST)
-    model = OnnxWordVectors(manifest | {"folder": str(folder)})
-    kv = load_folder_vectors(folder)
-    for pos, neg in [(["w1", "w2"], ["w3"]), (["w7"], []), (["w4", "w5", "w6"], ["w8", "w9"])]:
+def assert_same_as_gensim(model, kv, queries, topn=10):
+    """Our graph's top `topn` words are gensim's, in order, for both methods, and so are the scores."""
+    for pos, neg in queries:
         for method, reference in (("3CosAdd", kv.most_similar), ("3CosMul", kv.most_similar_cosmul)):
-            got = model.query(pos, neg, 10, method)
-            want = reference(positive=pos, negative=neg, topn=10)
-            assert [w for w, _ in got] == [w for w, _ in want]
-            np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=2e-5)
+            got = model.query(pos, neg, topn, method)
+            want = reference(positive=pos, negative=neg, topn=topn)
+            assert [w for w, _ in got] == [w for w, _ in want], (pos, neg, method)
+            np.testing.assert_allclose([s for _, s in got], [s for _, s in want], rtol=1e-5, atol=1e-6)
 
+
+@pytest.mark.parametrize("n_words, dim", [(3000, 50), (100, 16), (40, 300)])
+def test_graph_top_k_equals_gensim_on_random_vectors(tmp_path, n_words, dim):
+    """Random vectors have no structure the coarse 4-bit pass could lean on; 100 and 40 words are
+    fewer than the graph's candidates (all the words left are rescored)."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(n_words)]
+    folder = tmp_path / "vectors"
+    manifest = write_word_vectors_folder(folder, words, rng.standard_normal((n_words, dim)).astype(np.float32),
+                                         RANDOM_MANIFEST)
+    model = OnnxWordVectors(manifest | {"folder": str(folder)})
+    queries = [(["w1", "w2"], ["w3"]), (["w7"], []), (["w4", "w5", "w6"], ["w8", "w9"])] + [
+        ([words[i] for i in ids[:2]], [words[ids[2]]]) for ids in
+        (rng.choice(n_words, 3, replace=False) for _ in range(20))]
+    assert_same_as_gensim(model, load_folder_vectors(folder), queries, topn=min(10, n_words - 5))
 
 
 def test_rewriting_a_folder_keeps_its_vectors_answers_and_valid_checksums(tmp_path):
-    from export.word2vec.export import rewrite_folder, write_word_vectors_folder
-    from export.word2vec.from_onnx import stored_embeddings
-    from serving.weights import load_manifest
     words = [f"w{i}" for i in range(500)]
     vectors = np.random.default_rng(1).standard_normal((500, 20)).astype(np.float32)
     folder = tmp_path / "vectors"
@@ -63,13 +69,31 @@ def test_rewriting_a_folder_keeps_its_vectors_answers_and_valid_checksums(tmp_pa
     assert np.array_equal(stored_embeddings(folder / "model.onnx"), before)
     assert OnnxWordVectors(load_manifest(folder)).query(["w1", "w2"], ["w3"], 10, "3CosMul") == want
 
-def test_shipped_graph_top_k_equals_gensim_most_similar(ours):
+
+def shipped_queries(model, n_analogies=300, n_words=200, n_mixed=50) -> list:
+    """questions-words analogies spread over the whole file (b - a + c), single words from the
+    whole vocabulary, and random sums of 2-5 words: what the coarse pass must not get wrong."""
+    analogies = [line.lower().split() for line in open(datapath("questions-words.txt"))
+                 if not line.startswith(":")]
+    known = [(b, c, a) for a, b, c, _ in analogies if all(w in model.index for w in (a, b, c))]
+    rng = np.random.default_rng(18)
+    picked = [known[i] for i in rng.choice(len(known), n_analogies, replace=False)]
+    words = [model.vocabulary[i] for i in rng.choice(len(model.vocabulary), n_words + 5 * n_mixed, replace=False)]
+    mixed = [(words[n_words + 5 * i: n_words + 5 * i + 2 + i % 2], words[n_words + 5 * i + 3: n_words + 5 * i + 3 + i % 3])
+             for i in range(n_mixed)]
+    return QUERIES + [([b, c], [a]) for b, c, a in picked] + [([w], []) for w in words[:n_words]] + mixed
+
+
+def test_shipped_graph_top_k_equals_gensim_on_hundreds_of_queries(ours):
+    """556 queries x 2 methods against gensim over the same stored vectors."""
     model = load_word_vectors(ours)
-    kv = load_folder_vectors(ours["folder"])
-    for pos, neg in QUERIES:
-        for method, reference in (("3CosAdd", kv.most_similar), ("3CosMul", kv.most_similar_cosmul)):
-            assert [w for w, _ in model.query(pos, neg, 10, method)] == \
-                   [w for w, _ in reference(positive=pos, negative=neg, topn=10)], (pos, neg, method)
+    assert_same_as_gensim(model, load_folder_vectors(ours["folder"]), shipped_queries(model))
+
+
+def test_shipped_graph_top_100_equals_gensim(ours):
+    """topn up to the app's 100: the graph rescores more candidates when more are asked for."""
+    model = load_word_vectors(ours)
+    assert_same_as_gensim(model, load_folder_vectors(ours["folder"]), shipped_queries(model, 20, 20, 10), topn=100)
 
 
 @pytest.mark.parametrize("pos, neg, expected", [(["king", "woman"], ["man"], "queen"),
@@ -95,3 +119,15 @@ def test_query_errors_name_the_problem(ours):
         answer(model, ["king", "king"], ["man"])
     with pytest.raises(InputError, match="topn must be"):
         answer(model, ["king"], [], topn=0)
+
+
+def test_both_manifests_measure_analogies_over_the_whole_vocabulary_and_both_word_pair_sets():
+    for name, manifest in word_vector_models().items():
+        metrics = manifest["metrics"]
+        whole = metrics["analogy_all_words"]
+        assert whole["restrict_vocab"] == len(load_word_vectors(manifest).vocabulary) == 40000, name
+        assert whole["coverage"] > metrics["analogy_coverage"], name  # rarer words asked as well
+        for scores in (metrics, {f"analogy_{k}": v for k, v in whole.items()}):
+            assert 0 < scores["analogy_semantic_accuracy"] < 1 and 0 < scores["analogy_syntactic_accuracy"] < 1
+        assert 0 < metrics["simlex999_spearman"] < metrics["wordsim353_spearman"], name
+        assert 0 <= metrics["simlex999_oov_percent"] < 5, name

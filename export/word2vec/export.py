@@ -4,7 +4,16 @@ exclusion of the query words and top-k, for 3CosAdd and 3CosMul at once.
 Scores follow gensim exactly: 3CosAdd is `most_similar` (cosine with the normalised sum of unit
 vectors, +1 for positive words and -1 for negative ones), 3CosMul is `most_similar_cosmul`
 (Levy & Goldberg 2014: product of (1 + cos) / 2 over positives divided by the product over
-negatives plus 1e-6). Both derive from one [P+N+1, V] cosine matrix, so a query costs one MatMul.
+negatives plus 1e-6).
+
+A query reads the vocabulary twice, coarsely then exactly. The coarse pass scores every word
+against the 3CosAdd direction from a 4-bit copy of the vectors (per word and block of 64
+dimensions a scale and a zero point: 7.3 MB, against the 48 MB float32 copy that the old
+one-MatMul graph packed and read whole for every query; a query is bound by the bytes it reads).
+The coarse best `rescored(topn)` words (160 for a top 10) are then scored exactly from their
+fp16 rows, for both methods, and ranked. Exactness rests on the coarse error being small
+beside the gaps between the best words; tests/test_word_vectors.py compares the top 10 with
+gensim's on 556 queries and the top 100 on 56 (docs/performance.md, "The word-vector query").
 
     python -m export.word2vec.export weights/word2vec   # rebuild a folder's graph from its stored vectors
 """
@@ -21,6 +30,9 @@ from export.word2vec.from_onnx import stored_embeddings
 from serving.weights import write_vocab
 
 OPSET = 21
+BLOCK = 64          # dimensions sharing one 4-bit scale and zero point
+CANDIDATES = 160    # coarse best words rescored exactly, at least (PER_ASKED * topn when more)
+PER_ASKED = 5
 INPUTS = [{"name": "positive_ids", "dtype": "int64", "shape": ["P"]},
           {"name": "negative_ids", "dtype": "int64", "shape": ["N"]},
           {"name": "topn", "dtype": "int64", "shape": [1]},
@@ -36,27 +48,67 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def as_unit_float(stored: str, unit: str) -> list[onnx.NodeProto]:
-    """fp16 rows -> float32 rows renormalised (fp16 rounding left them near length 1)."""
-    return [helper.make_node("Cast", [stored], [f"{stored}_f32"], to=TensorProto.FLOAT),
-            helper.make_node("LpNormalization", [f"{stored}_f32"], [unit], axis=1, p=2)]
+def unit_float_rows(ids: str, unit: str) -> list[onnx.NodeProto]:
+    """The rows `ids` of the fp16 table as float32 divided by their stored float32 norms (fp16
+    rounding left them near length 1): gensim's get_vector(norm=True), bit for bit."""
+    node = helper.make_node
+    return [node("Gather", ["embeddings", ids], [f"{ids}_stored"], axis=0),
+            node("Cast", [f"{ids}_stored"], [f"{ids}_f32"], to=TensorProto.FLOAT),
+            node("Gather", ["norms", ids], [f"{ids}_norms"], axis=0),
+            node("Unsqueeze", [f"{ids}_norms", "last"], [f"{ids}_norm_column"]),
+            node("Div", [f"{ids}_f32", f"{ids}_norm_column"], [unit])]
 
 
-def build_analogy_graph(embeddings: np.ndarray) -> onnx.ModelProto:
+def four_bit_columns(embeddings: np.ndarray, block: int = BLOCK) -> list[onnx.TensorProto]:
+    """The unit rows in 4 bits, as onnxruntime's MatMulNBits takes its right operand: per word and
+    block of `block` dimensions a float32 scale and a 4-bit zero point (the block's min to max
+    in 15 steps), two codes a byte, low nibble first."""
+    unit = unit_rows(embeddings.astype(np.float32))
+    words, dim = unit.shape
+    blocks = -(-dim // block)
+    padded = np.pad(unit, ((0, 0), (0, blocks * block - dim))).reshape(words, blocks, block)
+    low, high = padded.min(axis=2), padded.max(axis=2)
+    scale = ((high - low) / 15).astype(np.float32)
+    scale[scale == 0] = 1
+    zero = np.clip(np.round(-low / scale), 0, 15).astype(np.uint8)
+    codes = np.clip(np.round(padded / scale[..., None]) + zero[..., None], 0, 15).astype(np.uint8)
+    zero = np.pad(zero, ((0, 0), (0, blocks % 2)))
+    const = numpy_helper.from_array
+    return [const(codes[..., 0::2] | codes[..., 1::2] << 4, "coarse_codes"),  # [V, blocks, block / 2]
+            const(scale.ravel(), "coarse_scale"),
+            const((zero[:, 0::2] | zero[:, 1::2] << 4).ravel(), "coarse_zero")]
+
+
+def rescored(topn: int, candidates: int = CANDIDATES) -> int:
+    """How many coarse-best words the graph rescores exactly for a query asking for topn (the
+    graph computes the same, capped by the words left once the query words are excluded)."""
+    return max(candidates, PER_ASKED * topn)
+
+
+def build_analogy_graph(embeddings: np.ndarray, candidates: int = CANDIDATES,
+                        block: int = BLOCK) -> onnx.ModelProto:
     """`lookup_ids` -> `lookup_vectors` returns the stored unit vectors of any words (pass empty
     query ids and topn 1 for a lookup alone).
 
-    `embeddings` are the fp16 unit rows [V, d] (the initializer other readers expect).
-    onnxruntime folds their Cast to float32, renormalisation and transpose to [d, V] once, when
-    the session is created, so the vocabulary is the constant right operand of the one big MatMul
-    and MLAS packs it once. The old layout, vocabulary on the left of a [V, d] x [d, P+N] product
-    plus a [V, P+N] x [P+N] product for 3CosAdd, cost 6 + 7 ms per query; now the 3CosAdd
-    direction is one more row of the single product. Query and lookup rows are gathered from the
-    fp16 initializer (bit-identical results), so the float32 copy is only the packed one."""
+    `embeddings` are the fp16 unit rows [V, d] (the initializer other readers expect); only the
+    gathered query, candidate and lookup rows are cast to float32 and divided by their stored
+    norms, as gensim divides, so the exact scores are gensim's to float32 rounding. 3CosMul's
+    candidates are 3CosAdd's coarse best: its score is a product over the same cosines whose
+    sum 3CosAdd ranks by, so its best words sit a little deeper in that list, and `candidates`
+    leaves room for that. The coarse pass is onnxruntime's MatMulNBits with int8 arithmetic
+    (accuracy_level 4): the DequantizeLinear + MatMul form is fused into it only with the
+    session option session.qdq_matmulnbits_accuracy_level, and the float path costs twice as
+    long."""
     const = numpy_helper.from_array
     initializers = [
         const(embeddings, "embeddings"),
+        const(np.linalg.norm(embeddings.astype(np.float32), axis=1), "norms"),
+        *four_bit_columns(embeddings, block),
         const(np.array([0], np.int64), "axis0"),
+        const(np.array([-1], np.int64), "last"),
+        const(np.array([embeddings.shape[0]], np.int64), "vocabulary_size"),
+        const(np.array([candidates], np.int64), "min_candidates"),
+        const(np.array([PER_ASKED], np.int64), "per_asked"),
         const(np.array([np.iinfo(np.int64).max], np.int64), "int_max"),
         const(np.array(1.0, np.float32), "one_f"),
         const(np.array(0.5, np.float32), "half_f"),
@@ -65,12 +117,9 @@ def build_analogy_graph(embeddings: np.ndarray) -> onnx.ModelProto:
     ]
     node = helper.make_node
     nodes = [
-        *as_unit_float("embeddings", "E"),
-        node("Transpose", ["E"], ["E_T"], perm=[1, 0]),                     # [d, V]
         node("Concat", ["positive_ids", "negative_ids"], ["query_ids"], axis=0),
-        node("Gather", ["embeddings", "query_ids"], ["Q_stored"], axis=0),
-        *as_unit_float("Q_stored", "Q"),                                    # [P+N, d]
-        # 3CosAdd: signed sum of the query vectors, normalised, as one more query row
+        *unit_float_rows("query_ids", "Q"),                                  # [P+N, d]
+        # 3CosAdd direction: signed sum of the query vectors, normalised
         node("Shape", ["positive_ids"], ["P"]),
         node("Shape", ["negative_ids"], ["N"]),
         node("Shape", ["query_ids"], ["n_query"]),
@@ -81,10 +130,32 @@ def build_analogy_graph(embeddings: np.ndarray) -> onnx.ModelProto:
         node("MatMul", ["w_row", "Q"], ["q"]),                              # [1, d]
         node("ReduceL2", ["q"], ["q_norm"], keepdims=1),
         node("Div", ["q", "q_norm"], ["q_unit"]),
+        # coarse pass: every word against the direction, 4-bit; the query words excluded
+        node("MatMulNBits", ["q_unit", "coarse_codes", "coarse_scale", "coarse_zero"], ["coarse"],
+             domain="com.microsoft", K=embeddings.shape[1], N=embeddings.shape[0], bits=4,
+             block_size=block, accuracy_level=4),                           # [1, V]
+        node("Unsqueeze", ["query_ids", "axis0"], ["query_ids_row"]),       # [1, P+N]
+        node("Expand", ["minus_inf", "n_query"], ["excluded"]),
+        node("Unsqueeze", ["excluded", "axis0"], ["excluded_row"]),
+        node("ScatterElements", ["coarse", "query_ids_row", "excluded_row"], ["coarse_masked"], axis=1),
+        # how many to rescore: rescored(topn), at most the words left
+        node("Mul", ["topn", "per_asked"], ["topn_room"]),
+        node("Max", ["topn_room", "min_candidates"], ["wanted"]),
+        node("Sub", ["vocabulary_size", "n_query"], ["words_left"]),
+        node("Min", ["wanted", "words_left"], ["n_candidates"]),
+        node("TopK", ["coarse_masked", "n_candidates"], ["coarse_best", "candidate_ids_row"],
+             axis=1, largest=1, sorted=0),
+        node("Squeeze", ["candidate_ids_row", "axis0"], ["candidate_ids"]),  # [K]
+        # exact rescoring of the candidates from the fp16 rows
+        node("Gather", ["embeddings", "candidate_ids"], ["C_stored"], axis=0),
+        node("Cast", ["C_stored"], ["C"], to=TensorProto.FLOAT),            # [K, d]
+        node("Gather", ["norms", "candidate_ids"], ["C_norms"], axis=0),
         node("Concat", ["Q", "q_unit"], ["rows"], axis=0),                  # [P+N+1, d]
-        node("MatMul", ["rows", "E_T"], ["cos"]),                           # [P+N+1, V]
+        node("Transpose", ["C"], ["C_T"], perm=[1, 0]),
+        node("MatMul", ["rows", "C_T"], ["dots"]),                          # [P+N+1, K]
+        node("Div", ["dots", "C_norms"], ["cos"]),                          # as gensim: dot / norm
         node("Slice", ["cos", "n_query", "int_max", "axis0"], ["cosadd_row"]),
-        node("Squeeze", ["cosadd_row", "axis0"], ["cosadd_all"]),           # [V]
+        node("Squeeze", ["cosadd_row", "axis0"], ["cosadd_all"]),           # [K]
         # 3CosMul: products of (1 + cos) / 2 over positive and over negative rows
         node("Add", ["cos", "one_f"], ["cos_plus_one"]),
         node("Mul", ["cos_plus_one", "half_f"], ["cos01"]),
@@ -94,18 +165,14 @@ def build_analogy_graph(embeddings: np.ndarray) -> onnx.ModelProto:
         node("ReduceProd", ["cos_neg", "axis0"], ["prod_neg"], keepdims=0),
         node("Add", ["prod_neg", "eps"], ["prod_neg_eps"]),
         node("Div", ["prod_pos", "prod_neg_eps"], ["cosmul_all"]),
-        # the query words never answer themselves
-        node("Expand", ["minus_inf", "n_query"], ["excluded"]),
         # unit vectors of any words, for the 2-D picture of a query
-        node("Gather", ["embeddings", "lookup_ids"], ["lookup_stored"], axis=0),
-        *as_unit_float("lookup_stored", "lookup_vectors"),
+        *unit_float_rows("lookup_ids", "lookup_vectors"),
     ]
     for method in ("cosadd", "cosmul"):
         nodes += [
-            node("ScatterElements", [f"{method}_all", "query_ids", "excluded"],
-                 [f"{method}_masked"], axis=0),
-            node("TopK", [f"{method}_masked", "topn"], [f"{method}_scores", f"{method}_ids"],
+            node("TopK", [f"{method}_all", "topn"], [f"{method}_scores", f"{method}_best"],
                  axis=0, largest=1, sorted=1),
+            node("Gather", ["candidate_ids", f"{method}_best"], [f"{method}_ids"], axis=0),
         ]
     dtypes = {"int64": TensorProto.INT64, "float32": TensorProto.FLOAT}
     graph = helper.make_graph(
@@ -113,7 +180,8 @@ def build_analogy_graph(embeddings: np.ndarray) -> onnx.ModelProto:
         inputs=[helper.make_tensor_value_info(i["name"], dtypes[i["dtype"]], i["shape"]) for i in INPUTS],
         outputs=[helper.make_tensor_value_info(o["name"], dtypes[o["dtype"]], o["shape"]) for o in OUTPUTS],
         initializer=initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET),
+                                                    helper.make_opsetid("com.microsoft", 1)],
                               producer_name="export.word2vec.export")
     model.ir_version = 10
     onnx.checker.check_model(model, full_check=True)
