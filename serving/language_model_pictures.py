@@ -49,7 +49,8 @@ TOKENS_CSS = """
 
 
 def shown(word: str) -> str:
-    return SHOWN_AS.get(word, word)
+    """A vocabulary word as the page writes it: the markers in words, PTB's escapes undone."""
+    return SHOWN_AS.get(word) or word.replace("\\/", "/").replace("\\*", "*")
 
 
 def percent(p: float) -> str:

@@ -6,9 +6,11 @@ a phone; scoring a text of one's own follows them, and what the models are sits 
 (below, on a phone). Every result is answered on load."""
 import json
 import secrets
+import time
 
 import gradio as gr
 
+from serving import page_link
 from serving.errors import InputError
 from serving.gradio_internals import on_page_load
 from serving.inline_errors import inline, status_box
@@ -20,6 +22,9 @@ from tokenization.ptb import detokenize
 EXAMPLES = ["the company said it expects", "stock prices fell sharply after", "mr. smith is chairman of",
             "the federal reserve"]
 SCORED_EXAMPLE = "The company said its profit rose in the third quarter."
+TAB = "Language model"
+# the inputs of Generate as the link names them, in its order (Next word and Gates write the first two)
+URL_KEYS = page_link.keys("lm", ["prompt", "model", "max_new", "strategy", "temperature", "top_k", "top_p", "seed"])
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "vanilla RNN"}   # in this order: LSTM is the default
 KINDS = {"lstm": "a long short-term memory network", "gru": "a gated recurrent unit network",
          "rnn": "a plain recurrent network, without gates"}
@@ -34,6 +39,9 @@ BACKGROUND = ("All three carry a hidden state from word to word. The vanilla RNN
               "from step to step, which keeps long-range information and lets gradients reach it in "
               "training: the Gates tab shows them at work.")
 SEED_RANGE = 1_000_000  # a fresh seed short enough to type back
+# the page gets the text so far this often: every token was a message of its own, and on a busy
+# machine 40 of them took 5 s to arrive, for a text made in 10 ms
+STREAM_EVERY_S = 0.1
 
 
 def summary(m: dict) -> str:
@@ -86,18 +94,21 @@ def seed_note(strategy: str, seed: int) -> str:
             "a new text each press.")
 
 
-def before_sending(button_id: str, result_id: str, seed_at: int | None = None) -> str:
+def before_sending(button_id: str, result_id: str, then: str = "(...values) => values",
+                   seed_at: int | None = None) -> str:
     """js= of an action, run before it is sent: where its result would start below the window's
     bottom (on a phone), the button goes to the top so that the result under it comes into view;
-    an empty seed (values[seed_at]) gets its fresh one here, so that the link can hold it."""
+    an empty seed (values[seed_at]) gets its fresh one here, so that the link can hold it; then
+    the values go through `then` (page_link.write_url's script)."""
     fresh = (f"if (String(values[{seed_at}]).trim() === '') "
              f"values[{seed_at}] = String(Math.floor(Math.random() * {SEED_RANGE}));" if seed_at is not None else "")
     return f"""(...values) => {{
-  const button = document.getElementById({json.dumps(button_id)}), result = document.getElementById({json.dumps(result_id)});
+  const button = document.getElementById({json.dumps(button_id)});
+  const result = document.getElementById({json.dumps(result_id)});
   if (button && result && result.getBoundingClientRect().top > window.innerHeight - 120)
     button.scrollIntoView({{block: "start"}});
   {fresh}
-  return values;
+  return ({then})(...values);
 }}"""
 
 
@@ -124,13 +135,16 @@ def build(manifests: dict[str, dict]) -> None:
 
     def stream(prompt: str, model: str, max_new_tokens: int, strategy: str, temperature: float,
                top_k: int, top_p: float, seed: str):
-        """The UI's stream: (the text so far, the prompt's tokens first; which seed it used) after
-        each new token. An empty seed: a fresh one (the page draws it first, to put it in the link)."""
+        """The UI's stream: (the text so far, the prompt's tokens first; which seed it used) every
+        STREAM_EVERY_S and at the end. An empty seed: a fresh one (the page draws it first, to put it in the link)."""
         used = read_seed(seed)
-        note = seed_note(strategy, used)
+        note, sent = seed_note(strategy, used), time.monotonic()
         for shown, sentence_start in continuation(prompt, model, max_new_tokens, strategy, temperature,
                                                   top_k, top_p, used, True):
-            yield detokenize(shown, sentence_start), note
+            if time.monotonic() - sent >= STREAM_EVERY_S:
+                yield detokenize(shown, sentence_start), note
+                sent = time.monotonic()
+        yield detokenize(shown, sentence_start), note
 
     def generate(prompt: str, model: str = default, max_new_tokens: int = 50, strategy: str = "greedy",
                  temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0) -> str:
@@ -189,9 +203,9 @@ def build(manifests: dict[str, dict]) -> None:
     with gr.Row():
         with gr.Column(scale=3):
             with gr.Row():
-                prompt = gr.Textbox(label="Prompt", value=EXAMPLES[0], min_width=240,
+                prompt = gr.Textbox(label="Prompt", value=EXAMPLES[0], min_width=240, elem_id="lm-prompt",
                                     info="The start of a sentence; Enter generates. Empty: a new sentence.")
-                model = gr.Radio(model_choices, value=default, label="Model", min_width=240)
+                model = gr.Radio(model_choices, value=default, label="Model", min_width=240, elem_id="lm-model")
             gr.Examples([[e] for e in EXAMPLES], [prompt], label="Prompts to try")
             with gr.Tabs(selected="generate") as actions:
                 with gr.Tab("Generate", id="generate"):
@@ -203,7 +217,8 @@ def build(manifests: dict[str, dict]) -> None:
                             max_new = gr.Slider(1, MAX_NEW_TOKENS, value=40, step=1, label="Max new words")
                     with gr.Row():
                         strategy = gr.Radio(list(STRATEGIES), value="sample", label="Decoding", min_width=160)
-                        seed = gr.Textbox("", label="Seed", min_width=160, placeholder="empty: a new one each press")
+                        seed = gr.Textbox("", label="Seed", min_width=160, elem_id="lm-seed",
+                                          placeholder="empty: a new one each press")
                         go = gr.Button("Generate", variant="primary", min_width=160, elem_id="lm-generate")
                     generate_error = status_box()
                     output = gr.Textbox(label="Text (Penn Treebank style: lower case, N for any number)",
@@ -224,8 +239,10 @@ def build(manifests: dict[str, dict]) -> None:
             gr.Markdown("### Every word of your text, scored\nAs in GLTR (Gehrmann et al., 2019): each "
                         "word is coloured by how high it stood among the model's guesses at that point.")
             with gr.Row():
-                text = gr.Textbox(label="Your text", value=SCORED_EXAMPLE, min_width=240, info="Enter scores it")
-                score_model = gr.Radio(model_choices, value=default, label="Model", min_width=240)
+                text = gr.Textbox(label="Your text", value=SCORED_EXAMPLE, min_width=240, info="Enter scores it",
+                                  elem_id="lm-text")
+                score_model = gr.Radio(model_choices, value=default, label="Model", min_width=240,
+                                       elem_id="lm-score-model")
             score = gr.Button("Score", variant="primary", elem_id="lm-score")
             score_error = status_box()
             scored = gr.HTML(css_template=TOKENS_CSS, js_on_load=TOOLTIP_JS, elem_id="lm-scored")
@@ -241,20 +258,32 @@ def build(manifests: dict[str, dict]) -> None:
                     gr.Markdown(training_details(m))
 
     controls = [prompt, model, max_new, strategy, temperature, top_k, top_p, seed]
+    generated, charted, gated_view = inline(stream, 2), inline(next_word_chart, 1), inline(gates_view, 1)
+    results = [output, used_seed, generate_error, chart, next_error, heatmap, gates_error]
     actions_ui = [  # (trigger events, function, inputs, outputs and their status box, js before sending, name)
-        ([go.click, prompt.submit, seed.submit], inline(stream, 2), controls, [output, used_seed, generate_error],
-         before_sending("lm-generate", "lm-output", controls.index(seed)), "generate_page"),
-        ([predict.click], inline(next_word_chart, 1), [prompt, model], [chart, next_error],
-         before_sending("lm-next-word", "lm-chart"), "next_word_page"),
-        ([show_gates.click], inline(gates_view, 1), [prompt, model], [heatmap, gates_error],
-         before_sending("lm-gates", "lm-heatmap"), "gates_page"),
+        ([go.click, prompt.submit, seed.submit], generated, controls, results[:3],
+         before_sending("lm-generate", "lm-output", page_link.write_url(TAB, URL_KEYS), controls.index(seed)),
+         "generate_page"),
+        ([predict.click], charted, [prompt, model], results[3:5],
+         before_sending("lm-next-word", "lm-chart", page_link.write_url(TAB, URL_KEYS[:2])), "next_word_page"),
+        ([show_gates.click], gated_view, [prompt, model], results[5:],
+         before_sending("lm-gates", "lm-heatmap", page_link.write_url(TAB, URL_KEYS[:2])), "gates_page"),
         ([score.click, text.submit], inline(scored_view, 2), [text, score_model], [scored, scores, score_error],
          before_sending("lm-score", "lm-scored"), "perplexity_page"),
     ]
-    load = on_page_load
     for triggers, fn, inputs, outputs, js, name in actions_ui:
         gr.on(triggers, fn, inputs, outputs, js=js, api_name=name, api_visibility="private")
-        load(fn, inputs, outputs, api_visibility="private")
+
+    def opened(*values):
+        """What the page shows when it opens, from a link or the defaults: the generation, and the
+        next-word chart and the gates for the same prompt (none for a model without gates)."""
+        prompt, model = values[:2]
+        rest = [*charted(prompt, model), *(gated_view(prompt, model) if model in gated else [None, gr.update()])]
+        for answer in generated(*values):
+            yield [*answer, *rest]
+
+    page_link.answer_on_load(TAB, URL_KEYS, [c.value for c in controls], opened, controls, results)
+    on_page_load(inline(scored_view, 2), [text, score_model], [scored, scores, score_error], api_visibility="private")
     prompt.submit(lambda: gr.Tabs(selected="generate"), None, actions, queue=False, api_visibility="private")
     model.change(gates_control, model, [show_gates, no_gates], queue=False, api_visibility="private")
     gr.api(generate, api_name="generate")
