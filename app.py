@@ -24,12 +24,13 @@ import gradio as gr  # noqa: E402
 
 from serving import gradio_internals, language_model_tab, sentiment_tab, word_vectors_tab  # noqa: E402
 from serving import basics_tab  # noqa: E402
+from serving.api_examples import show_api_examples  # noqa: E402
 from serving.guards import guard  # noqa: E402
 from serving.http_guards import middleware  # noqa: E402
 from serving import model_choice  # noqa: E402
 from serving.hub import load_from_hub  # noqa: E402
 from serving.log_limits import limit_logs  # noqa: E402
-from serving.shutdown import serve_until_signalled  # noqa: E402
+from serving.shutdown import catch_stop_signals, serve_until_signalled  # noqa: E402
 from serving.weights import DEFAULT_WEIGHTS_DIR, WeightsError, load_all  # noqa: E402
 
 # model work at once: one request per core (each onnxruntime session runs on one thread)
@@ -93,6 +94,7 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
             return text
 
         gr.api(echo, api_name="echo", api_visibility="undocumented")
+    show_api_examples(demo)
     guard(demo)
     gradio_internals.share_concurrency(demo, CHEAP_ENDPOINTS, MODEL_CONCURRENCY, cheap_limit=8)
     return demo
@@ -132,13 +134,14 @@ def main() -> None:
     # that the queue is full: 64 let the last of a burst of the slowest requests wait 33 s)
     demo.queue(default_concurrency_limit=MODEL_CONCURRENCY, max_size=32, api_open=False)
     limit_logs()
+    stop = catch_stop_signals()
     # Gradio keeps ~180 KB of state per session and every raw API call is a new session: its
     # default of 10,000 sessions grew the server by 1.9 GB in a soak; 1,000 caps that near 180 MB
     demo.launch(server_name=server_name, server_port=port, state_session_capacity=1000,
                 enable_monitoring=monitoring, prevent_thread_lock=True,
                 mcp_server=os.environ.get("MCP_SERVER", "1") != "0",
                 app_kwargs={"lifespan": gradio_internals.lifespan, "middleware": middleware(server_name)})
-    serve_until_signalled(demo)
+    serve_until_signalled(demo, stop)
 
 
 if __name__ == "__main__":

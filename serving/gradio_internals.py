@@ -4,6 +4,7 @@ of them is gone). Nothing else in the app touches a private attribute of Gradio.
 """
 import asyncio
 import contextlib
+import inspect
 import os
 
 import gradio as gr
@@ -39,6 +40,18 @@ def takes_plain_values(component) -> bool:
     hint describes the payload): gr.api's placeholders (gradio.components.api_component.Api,
     not exported by gradio), text boxes, sliders, numbers and choices."""
     return isinstance(component, (Api, gr.Textbox, gr.Slider, gr.Number, gr.Radio, gr.Dropdown, gr.Checkbox))
+
+
+def parameter_names(block_fn: BlockFunction) -> list[str]:
+    """The names the API page and the clients give the event's inputs, in order."""
+    return list(inspect.signature(block_fn.fn).parameters)[:len(block_fn.inputs)]
+
+
+def show_example(component, value) -> None:
+    """The value the API page's snippet shows for a gr.api argument: Api.example_payload(), which
+    is its default or "..." for a required one (Blocks.get_api_info reads it); the argument
+    stays required."""
+    component.example_payload = component.example_value = lambda: value
 
 
 def replace_function(block_fn: BlockFunction, fn) -> None:

@@ -70,28 +70,38 @@ def assert_not_rendered_as_html(page):
     assert page.locator("img[src='x']").count() == 0, "typed <img> became an element"
 
 
+def open_tab_as_visitor(page, tab: str, query: str = ""):
+    """The app at query (on page.app_url); the tab opened as a visitor does: a phone keeps the
+    tabs that do not fit in the "More tabs" menu. A link that names the tab opens it itself."""
+    page.goto(page.app_url + query)
+    playwright.expect(page.get_by_role("tab", name="Basics")).to_be_visible(timeout=WAIT)   # mounted
+    if not query:
+        button = page.get_by_role("tab", name=tab)
+        if not button.count():
+            page.get_by_role("button", name="More tabs").first.click()
+            button = page.locator(".overflow-dropdown button", has_text=tab)
+        button.first.click()
+    playwright.expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true", timeout=WAIT)
+
+
+def inline_status(page):
+    """The visible message box of serving/inline_errors.py (none while nothing went wrong)."""
+    return page.locator("div.block.inline-error").filter(visible=True)
+
+
+def assert_message_stays(page, message: str, button, assert_in_view):
+    """The error message beside the output, in view (on a phone under its button), still there
+    after a toast would have gone (about 10 s; waited on the desktop run only)."""
+    playwright.expect(inline_status(page)).to_contain_text(message, timeout=WAIT)
+    assert_in_view(page, inline_status(page), below=button)
+    if page.viewport_name == "desktop":
+        page.wait_for_timeout(11_000)
+        playwright.expect(inline_status(page)).to_contain_text(message)
+
+
 def screenshot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-def test_word_vectors_tab(page, client, served):
-    open_tab(page, "Word vectors", "word-vectors", served)
-    page.get_by_text("paris, germany", exact=True).click()
-    playwright.expect(textbox(page, "Positive words")).to_have_value("paris, germany")
-    page.get_by_role("button", name="Ask").click()
-    shows(page, client.predict("paris, germany", "france", 10, api_name="/analogy")[0]["word"])
-
-    textbox(page, "Positive words").fill("king")
-    textbox(page, "Negative words").fill("")
-    page.get_by_role("button", name="Ask").click()
-    shows(page, client.predict("king", 10, api_name="/neighbors")[0]["word"])
-    screenshot(page, "word-vectors")
-
-    textbox(page, "Positive words").fill(ATTACK)
-    page.get_by_role("button", name="Ask").click()
-    page.wait_for_load_state("networkidle")  # an answer or a message naming the unknown words
-    assert_not_rendered_as_html(page)
 
 
 def test_language_model_tab(page, client, served):
@@ -113,22 +123,4 @@ def test_language_model_tab(page, client, served):
     playwright.expect(output).not_to_have_value(first_text, timeout=WAIT)
     page.wait_for_load_state("networkidle")  # the stream has ended
     screenshot(page, "generate")
-    assert_not_rendered_as_html(page)
-
-
-def test_sentiment_tab(page, client, served):
-    open_tab(page, "Sentiment", "sentiment", served)
-    label = page.get_by_test_id("label-output-value")
-    example = "A dull, lifeless and far too long film."
-    page.get_by_text(example, exact=True).click()
-    playwright.expect(textbox(page, "Sentence")).to_have_value(example)
-    page.get_by_role("button", name="Classify").click()
-    playwright.expect(label).to_have_text(client.predict(example, api_name="/classify")["label"], timeout=WAIT)
-
-    typed = f"{ATTACK} What a wonderful, moving film."
-    textbox(page, "Sentence").fill(typed)
-    page.get_by_role("button", name="Classify").click()
-    playwright.expect(label).to_have_text(client.predict(typed, api_name="/classify")["label"], timeout=WAIT)
-    shows(page, "wonderful")  # the evidence shows the typed words, the tags as plain text
-    screenshot(page, "sentiment")
     assert_not_rendered_as_html(page)

@@ -1,0 +1,84 @@
+"""The Sentiment tab in headless Chromium at 1400x900 and 390x844: answered on load, the result in
+view after Classify (on a phone right under it), Shift+Enter classifies, an error clears the stale
+answer and its message stays, a shared link opens answered, no table cell is cut. A screenshot
+per viewport, in the folder tests/test_browser.py uses."""
+import re
+from urllib.parse import quote
+
+import pytest
+
+from tests.test_browser import (ATTACK, WAIT, assert_message_stays, assert_not_rendered_as_html, inline_status, open_tab_as_visitor,
+                                playwright, screenshot, textbox)
+from tests.test_browser import browser, served  # noqa: F401 (fixtures)
+from tests.test_browser_basics import assert_in_view, page  # noqa: F401 (page: both viewports)
+from tests.test_browser_word_vectors import CUT_CELLS
+
+expect = playwright.expect
+pytestmark = pytest.mark.slow
+TAB = "Sentiment"
+
+
+@pytest.fixture
+def tab(page, served):
+    if "sentiment" not in served:
+        pytest.skip("no sentiment model")
+    open_tab_as_visitor(page, TAB)
+    expect(label(page)).to_have_text("positive", timeout=WAIT)   # "The movie was wonderful.", before any press
+    return page
+
+
+def label(page):
+    return page.locator("#sentiment-label [data-testid='label-output-value']")
+
+
+def test_answered_on_load_then_in_view_after_classify(tab, client):
+    example = "A dull, lifeless and far too long film."
+    tab.get_by_text(example, exact=False).first.click()
+    expect(textbox(tab, "Sentence")).to_have_value(example)
+    tab.get_by_role("button", name="Classify").click()
+    expect(label(tab)).to_have_text(client.predict(example, api_name="/classify")["label"], timeout=WAIT)
+    assert_in_view(tab, tab.locator("#sentiment-label"), below=tab.get_by_role("button", name="Classify"))
+    expect(tab.locator("#sentiment-evidence")).to_contain_text("lifeless")
+    assert tab.evaluate(CUT_CELLS.replace("#TAB_ID ", "")) == []
+    screenshot(tab, f"sentiment-{tab.viewport_name}")
+
+
+def test_shift_enter_classifies_and_enter_adds_a_line(tab):
+    box = textbox(tab, "Sentence")
+    box.fill("A dull film.")
+    box.press("Enter")
+    expect(box).to_have_value("A dull film.\n")
+    box.press("Shift+Enter")
+    expect(label(tab)).to_have_text("negative", timeout=WAIT)
+
+
+def test_an_error_clears_the_answer_and_its_message_stays(tab):
+    textbox(tab, "Sentence").fill("😀")
+    tab.get_by_role("button", name="Classify").click()
+    expect(inline_status(tab)).to_contain_text("No words found", timeout=WAIT)
+    expect(label(tab)).to_have_count(0)
+    assert_message_stays(tab, "No words found", tab.get_by_role("button", name="Classify"), assert_in_view)
+    textbox(tab, "Sentence").fill("What a wonderful film.")
+    tab.get_by_role("button", name="Classify").click()
+    expect(label(tab)).to_have_text("positive", timeout=WAIT)
+    expect(inline_status(tab)).to_have_count(0)
+
+
+def test_a_shared_link_opens_answered(page, served):
+    if "sentiment" not in served:
+        pytest.skip("no sentiment model")
+    open_tab_as_visitor(page, TAB, f"?tab={TAB}&sa_text={quote('A dull, lifeless film.')}&sa_model=sentiment-bilstm")
+    expect(textbox(page, "Sentence")).to_have_value("A dull, lifeless film.", timeout=WAIT)
+    expect(page.get_by_role("radio", name="sentiment-bilstm")).to_be_checked()
+    expect(label(page)).to_have_text("negative", timeout=WAIT)
+
+
+def test_a_long_review_says_where_reading_stopped_and_html_stays_text(tab):
+    typed = f"{ATTACK} " + "I don't think it's a wonderful film. " * 40
+    textbox(tab, "Sentence").fill(typed)
+    tab.get_by_role("button", name="Classify").click()
+    note = tab.locator("#sentiment-note")
+    expect(note).to_contain_text("Only the first", timeout=WAIT)
+    first_unread = re.search(r"“(\S+)", note.inner_text()).group(1)
+    assert f" {first_unread} " in typed, f"the unread tail starts mid-word: {first_unread!r}"
+    assert_not_rendered_as_html(tab)
