@@ -131,3 +131,14 @@ def test_both_manifests_measure_analogies_over_the_whole_vocabulary_and_both_wor
             assert 0 < scores["analogy_semantic_accuracy"] < 1 and 0 < scores["analogy_syntactic_accuracy"] < 1
         assert 0 < metrics["simlex999_spearman"] < metrics["wordsim353_spearman"], name
         assert 0 <= metrics["simlex999_oov_percent"] < 5, name
+
+
+def test_the_tab_shows_both_analogy_counts_and_both_word_pair_sets():
+    from serving.word_vectors_tab import quality_table
+    manifests = list(word_vector_models().values())
+    for manifest, row in zip(manifests, quality_table(manifests)):
+        metrics, whole = manifest["metrics"], manifest["metrics"]["analogy_all_words"]
+        assert row[4:6] == [f"{metrics['wordsim353_spearman']:.3f}", f"{metrics['simlex999_spearman']:.3f}"]
+        np.testing.assert_allclose([float(cell) for cell in row[6:9]],
+                                   [100 * whole[k] for k in ("accuracy", "semantic_accuracy", "syntactic_accuracy")],
+                                   atol=0.051, err_msg=manifest["name"])
