@@ -83,17 +83,19 @@ def measure(url: str, presses: int) -> dict:
 
 
 def table(seconds: dict, presses: int) -> str:
+    """seconds: {(action, screen): [per press]}, in the order the rows go."""
     lines = [f"| action ({presses} presses each) | " + " | ".join(f"{s}: median / slowest" for s in VIEWPORTS) + " |",
              "| --- |" + " ---: |" * len(VIEWPORTS)]
-    for action, *_ in ACTIONS:
+    for action in dict.fromkeys(a for a, _ in seconds):
         times = [seconds[(action, s)] for s in VIEWPORTS]
         cells = [f"{statistics.median(t) * 1000:,.0f} ms / {max(t) * 1000:,.0f} ms" for t in times]
         lines.append(f"| {action} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(measure=measure, module: str = "export.bench_lm_page", description: str = __doc__) -> None:
+    """The command line of this benchmark, and of export/bench_page.py's with its measure()."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
     parser.add_argument("--presses", type=int, default=10, help="presses per action and screen")
     parser.add_argument("--out", type=Path, help="also write the times (seconds) as JSON here")
     args = parser.parse_args()
@@ -105,7 +107,7 @@ def main() -> None:
     print(table(seconds, args.presses))
     if args.out:
         args.out.write_text(json.dumps({
-            "command": f"python -m export.bench_lm_page --presses {args.presses}", "load_average": os.getloadavg(),
+            "command": f"python -m {module} --presses {args.presses}", "load_average": os.getloadavg(),
             "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "seconds": {f"{a} @ {s}": v for (a, s), v in seconds.items()}}, indent=1) + "\n")
 

@@ -147,7 +147,7 @@ def build(manifests: dict[str, dict]) -> None:
             text = gr.Textbox(label="Sentence", lines=3, value=DEFAULT_TEXT,
                               info="English. Shift+Enter classifies (Enter adds a line).")
             model = gr.Radio(names, value=names[0], label="Model")
-            go = gr.Button("Classify", variant="primary")
+            go = gr.Button("Classify", variant="primary", elem_id="sa-classify")
             status = status_box()
             label = gr.Label(label="Sentiment (calibrated probabilities)", num_top_classes=2,
                              elem_id="sentiment-label")

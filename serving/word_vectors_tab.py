@@ -186,7 +186,7 @@ def build(manifests: dict[str, dict]) -> None:
                 method = gr.Radio(list(METHODS), value=DEFAULTS[3], label="Method", min_width=200,
                                   info="3CosAdd: cosine to a − b + c (gensim most_similar); 3CosMul: "
                                        "Levy & Goldberg's multiplicative form")
-            go = gr.Button("Ask", variant="primary")
+            go = gr.Button("Ask", variant="primary", elem_id="wv-ask")
             status = status_box()
             with gr.Row():
                 tables = [gr.Dataframe(headers=["word", "cosine"], label=f"{n}: nearest words", interactive=False,
