@@ -10,7 +10,7 @@ from serving.sentiment import SentimentModel
 TASK = "sentiment"
 TAB = "Sentiment"
 # text, the label a visitor expects, and why the shipped models miss it when they do (checked
-# against the shipped weights by tests/test_sentiment_tab.py; negation is for a retrained model)
+# against the shipped weights by tests/test_tab_examples.py; negation is for a retrained model)
 EXAMPLES = [("The movie was wonderful.", "positive", ""),
             ("A dull, lifeless and far too long film.", "negative", ""),
             ("Not bad at all!", "positive",
