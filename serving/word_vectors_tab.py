@@ -70,6 +70,12 @@ def quality_table(manifests: list[dict]) -> list[list]:
     return rows
 
 
+def one_row_per_measure(rows: list[list], headers: list[str]) -> list[list]:
+    """The table turned: a row per measure, a column per model (its first cell), so that it
+    fits a phone however many measures there are."""
+    return [[header] + [row[i] for row in rows] for i, header in enumerate(headers) if i > 0]
+
+
 def section_table(manifests: list[dict]) -> list[list]:
     """Accuracy (%) per questions-words section, one column per model."""
     sections = manifests[0].get("metrics", {}).get("analogy_sections", {})
@@ -204,10 +210,10 @@ def build(manifests: dict[str, dict]) -> None:
         gr.Markdown(describe(m))
     gr.Markdown("### Measured quality (questions-words among the 30,000 most frequent words, then "
                 "among all 40,000; WordSim-353 and SimLex-999 Spearman)")
-    gr.Dataframe(quality_table(ours), headers=["model", "analogy %", "semantic %", "syntactic %",
-                                               "WordSim-353", "SimLex-999", "analogy %, all words",
-                                               "semantic %, all", "syntactic %, all", "training"],
-                 interactive=False, wrap=True)
+    measures = ["model", "analogy %", "semantic %", "syntactic %", "WordSim-353", "SimLex-999",
+                "analogy %, all words", "semantic %, all", "syntactic %, all", "training"]
+    gr.Dataframe(one_row_per_measure(quality_table(ours), measures), headers=["measure"] + names,
+                 interactive=False, wrap=True, column_widths=["40%"] + [f"{60 // len(names)}%"] * len(names))
     with gr.Accordion("Analogy accuracy by section (%)", open=False):
         gr.Dataframe(section_table(ours), headers=["section"] + [m["name"] for m in ours],
                      interactive=False, wrap=True)
