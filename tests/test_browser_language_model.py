@@ -10,9 +10,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from export.bench_lm_page import open_tab as open_language_model, press_and_wait
+from export.bench_lm_page import press_and_wait
+from serving.language_model_tab import TAB
 from tests.test_browser import (  # noqa: F401 (browser, served: fixtures)
-    ATTACK, MORE_THAN_FIVE_WORDS, WAIT, assert_not_rendered_as_html, browser, playwright, screenshot, served)
+    ATTACK, MORE_THAN_FIVE_WORDS, WAIT, assert_message_stays, assert_not_rendered_as_html, browser, inline_status,
+    open_tab_as_visitor, playwright, screenshot, served)
 from tests.test_browser_basics import assert_in_view, page  # noqa: F401 (page: a fixture)
 
 expect = playwright.expect
@@ -23,11 +25,11 @@ SAMPLING = (40, "sample", 0.8, 40, 0.95)   # the tab's defaults: max new words, 
 
 
 def open_tab(page, served, query: str = ""):
-    """The tab, its example answered on load."""
+    """The tab as a visitor opens it (or a link does), its example answered on load."""
     if "language-model" not in served:
         pytest.skip("no language model in the weights folder")
-    open_language_model(page, page.app_url + query, WAIT)
-    expect(page.locator(OUTPUT)).to_have_value(MORE_THAN_FIVE_WORDS)
+    open_tab_as_visitor(page, TAB, query)
+    expect(page.locator(OUTPUT)).to_have_value(MORE_THAN_FIVE_WORDS, timeout=WAIT)
 
 
 def field(page, elem_id):
@@ -132,24 +134,20 @@ def test_an_error_clears_the_result_and_its_message_stays(page, served):
     open_tab(page, served)
     field(page, "lm-prompt").fill("zxqvw blorfk")
     page.locator("#lm-generate").click()
-    message = page.locator(".block.inline-error").filter(has_text="vocabulary").first
-    expect(message).to_be_visible(timeout=WAIT)
-    expect(page.locator(OUTPUT)).to_have_value("")
+    expect(page.locator(OUTPUT)).to_have_value("", timeout=WAIT)
     expect(page.get_by_text(re.compile("^Sampled with seed"))).to_have_count(0)
-    page.wait_for_timeout(11_000)   # a toast would be gone by now
-    expect(message).to_be_visible()
+    assert_message_stays(page, "vocabulary", page.locator("#lm-generate"), assert_in_view)
     screenshot(page, "language-model-error-desktop")
 
     page.get_by_role("tab", name="Next word").click()
     page.locator("#lm-next-word").click()
-    shown = page.locator(".block.inline-error").filter(has_text="vocabulary").filter(visible=True)
-    expect(shown).to_have_count(1, timeout=WAIT)
+    expect(inline_status(page)).to_contain_text("vocabulary", timeout=WAIT)
     expect(page.locator("#lm-chart .js-plotly-plot")).to_have_count(0)   # the stale chart is gone
 
     field(page, "lm-prompt").fill("the market")
     page.locator("#lm-next-word").click()
     expect(page.locator("#lm-chart .js-plotly-plot")).to_have_count(1, timeout=WAIT)
-    expect(page.locator(".block.inline-error").filter(visible=True)).to_have_count(0)
+    expect(inline_status(page)).to_have_count(0)
 
 
 @desktop_only
@@ -196,11 +194,8 @@ def test_every_word_of_a_text_is_scored_as_the_api_scores_it(page, client, serve
 
 
 def test_a_shared_link_opens_answered(page, client, served):
-    if "language-model" not in served:
-        pytest.skip("no language model in the weights folder")
     link = {"tab": "Language model", "lm_prompt": "the federal reserve", "lm_model": "lm-gru", "lm_seed": "123"}
-    page.goto(page.app_url + "?" + urlencode(link))
-    expect(page.locator(OUTPUT)).to_have_value(MORE_THAN_FIVE_WORDS, timeout=WAIT)   # the tab opened, answered
+    open_tab(page, served, "?" + urlencode(link))
     expect(field(page, "lm-prompt")).to_have_value("the federal reserve")
     expect(page.locator("#lm-model").get_by_role("radio", name="GRU")).to_be_checked()
     expect(field(page, "lm-seed")).to_have_value("123")
