@@ -39,6 +39,8 @@ WELL_FORMED = {  # api -> (the call with text t, the check of a successful answe
                     and r["tokens"] >= 1 and r["oov"] >= 0),
     "/gates": (lambda t: ((t,), {}), lambda r: {"tokens", "gates", "values"} <= set(r)
                and len(r["values"][0]) == len(r["tokens"])),
+    "/token_scores": (lambda t: ((t,), {}), lambda r: math.isfinite(r["perplexity"]) and r["perplexity"] >= 1
+                      and len(r["tokens"]) >= 2 and r["tokens"][-1]["token"] == "<eos>"),
     "/classify": (lambda t: ((t,), {}), lambda r: r["label"] in r["probabilities"]
                   and abs(sum(r["probabilities"].values()) - 1) < 1e-4),
 }
