@@ -21,13 +21,29 @@ GRACE_SECONDS = float(os.environ.get("SHUTDOWN_GRACE_SECONDS", "8"))
 SHUTTING_DOWN = "The server is shutting down: send the request again in a minute."
 
 
-def serve_until_signalled(demo: gr.Blocks, grace: float = GRACE_SECONDS) -> None:
-    """After demo.launch(prevent_thread_lock=True): returns never, exits 0 after a drain."""
+def catch_stop_signals() -> threading.Event:
+    """Before demo.launch: a SIGTERM during the launch is then drained too, not fatal."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def serve_until_signalled(demo: gr.Blocks, stop: threading.Event, grace: float = GRACE_SECONDS) -> None:
+    """After demo.launch(prevent_thread_lock=True): returns never, exits 0 after a drain."""
     while not stop.wait(0.5):
         pass
+    try:
+        drain(demo, grace)
+    except Exception as err:  # still exit 0: what could be drained was
+        print(f"Stopping: the drain ended early ({type(err).__name__}: {err})", flush=True)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)  # not the interpreter's exit: onnxruntime's threads may still finish a dropped run
+
+
+def drain(demo: gr.Blocks, grace: float) -> None:
     deadline = time.monotonic() + grace
     running = len(gradio_internals.unfinished_events(demo))
     print(f"Stopping: no new connections; {running} requests queued or running get {grace:g} s "
@@ -42,6 +58,3 @@ def serve_until_signalled(demo: gr.Blocks, grace: float = GRACE_SECONDS) -> None
     print(f"Stopped: {running - left} finished, {left} answered that the server is shutting down.",
           flush=True)
     demo.close(verbose=False)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)  # not the interpreter's exit: onnxruntime's threads may still finish a dropped run

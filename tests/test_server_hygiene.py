@@ -64,7 +64,8 @@ def launched(monkeypatch):
     monkeypatch.setattr(app, "load_models", lambda: {})
     monkeypatch.setattr(app, "build_app", lambda manifests: demo)
     monkeypatch.setattr(gradio_internals, "without_monitoring_cost", lambda: None)  # no env change here
-    monkeypatch.setattr(app, "serve_until_signalled", lambda demo: None)
+    monkeypatch.setattr(app, "catch_stop_signals", lambda: None)  # pytest keeps its own handlers
+    monkeypatch.setattr(app, "serve_until_signalled", lambda demo, stop: None)
     for name in ("GRADIO_SERVER_NAME", "SPACE_ID", "GRADIO_SHARE"):
         monkeypatch.delenv(name, raising=False)
 
