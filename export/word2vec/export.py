@@ -50,7 +50,7 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
 
 def unit_float_rows(ids: str, unit: str) -> list[onnx.NodeProto]:
     """The rows `ids` of the fp16 table as float32 divided by their stored float32 norms (fp16
-    rounding left them near length 1): gensim's get_vector(norm=True), bit for bit."""
+    rounding left them near length 1), computed as gensim's get_vector(norm=True) computes them."""
     node = helper.make_node
     return [node("Gather", ["embeddings", ids], [f"{ids}_stored"], axis=0),
             node("Cast", [f"{ids}_stored"], [f"{ids}_f32"], to=TensorProto.FLOAT),
