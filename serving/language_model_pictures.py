@@ -88,17 +88,18 @@ def gates_html(result: dict, model_label: str) -> str:
 
     head = "".join(f"<th style='padding:2px 6px'>{html.escape(shown(t))}</th>" for t in tokens)
     rows = []
-    for layer, per_token in enumerate(result["values"]):
+    for layer, per_token in enumerate(result["values"]):   # a layer's name on a row of its own: narrow on a phone
+        rows.append(f"<tr><th colspan='{len(tokens) + 1}' style='text-align:left;padding:4px 6px 0'>"
+                    f"layer {layer + 1}</th></tr>")
         for g, gate in enumerate(result["gates"]):
             cells = "".join(
                 f"<td style='padding:2px 6px;text-align:center;background:rgba(37,99,235,{shade(v[g]):.2f});"
                 f"color:{'white' if shade(v[g]) > 0.6 else 'black'}'>{v[g]:.2f}</td>" for v in per_token)
-            rows.append(f"<tr><th style='text-align:left;padding:2px 6px;white-space:nowrap'>{gate} gate, "
-                        f"layer {layer + 1}</th>{cells}</tr>")
+            rows.append(f"<tr><th style='text-align:left;padding:2px 6px;font-weight:normal'>{gate}</th>{cells}</tr>")
     return (f"<p style='margin:0 0 4px'><b>{html.escape(model_label)}: how open each gate is while it reads "
             "each word</b></p><div style='overflow-x:auto'><table style='border-collapse:collapse;"
             f"font-size:0.85em'><tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
-            "<p style='font-size:0.85em'>The mean over the gate's units: 0 closed, 1 open; colour from "
+            "<p style='font-size:0.85em'>Each gate's mean over its units: 0 closed, 1 open; colour from "
             f"{low:.2f} (light) to {high:.2f} (dark).</p>")
 
 
