@@ -28,7 +28,7 @@ from serving.basics_training import (
 )
 from serving.gradio_internals import on_page_load
 
-FRAMES = 20   # pictures streamed per run, besides the last
+FRAMES = 10   # pictures streamed per run, besides the last (each costs the server ~25 ms)
 # the Playground's controls as named in the URL, in the order of the Train button's inputs
 URL_KEYS = ("dataset", "noise", "test", "hidden", "activation", "output", "lr", "batch", "steps", "seed")
 WRITE_URL = """(...values) => {
@@ -193,6 +193,8 @@ def build_playground(demo_load):
         return chosen["output"], chosen["learning_rate"]
 
     def from_link(query):
+        if not set(parse_qs(query.lstrip("?"))) & set(URL_KEYS):   # a plain visit: leave the page as it is
+            return [gr.skip()] * (len(controls) + 1)
         values, ignored = setup_from_query(query)
         message = (f"Some settings in the link were not understood and kept their defaults: {', '.join(ignored)}."
                    if ignored else gr.skip())

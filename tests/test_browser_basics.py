@@ -37,7 +37,9 @@ def page(request, browser, app_url):
 
 def open_basics(page, query: str = ""):
     page.goto(page.app_url + query)
-    page.wait_for_load_state("networkidle", timeout=3 * WAIT)   # the Svelte app has mounted (slow on a busy machine)
+    # the app has mounted once the first plot is drawn (not "networkidle": on a busy machine the
+    # page's own polling can keep the network from ever going quiet)
+    expect(page.locator("#playground-picture .js-plotly-plot")).to_be_attached(timeout=3 * WAIT)
     expect(page.get_by_role("tab", name="Basics")).to_have_attribute("aria-selected", "true")   # the first tab
 
 
@@ -62,7 +64,7 @@ def train(page):
     """Press Train and wait for the accuracies; returns the status texts seen on the way."""
     page.evaluate(WATCH_STATUS)
     press(page, page.get_by_role("button", name="Train"))
-    expect(status(page)).to_contain_text(re.compile("Test (accuracy|mean squared error)"), timeout=WAIT)
+    expect(status(page)).to_contain_text(re.compile("Test (accuracy|mean squared error)"), timeout=3 * WAIT)
     return page.evaluate("window.statuses")
 
 
@@ -145,11 +147,11 @@ def test_bad_settings_get_a_message_and_typed_html_stays_text(page):
     hidden = part(page, "playground").get_by_label("Hidden layers")
     hidden.fill(f"4, {ATTACK}")
     page.get_by_role("button", name="Train").click()
-    expect(page.get_by_text("Hidden layers: give each layer's number of neurons").first).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("Hidden layers: give each layer's number of neurons").first).to_be_visible(timeout=3 * WAIT)
     assert_not_rendered_as_html(page)
     hidden.fill("4, 0")
     page.get_by_role("button", name="Train").click()
-    expect(page.get_by_text("Hidden layer 2 has no neurons").first).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("Hidden layer 2 has no neurons").first).to_be_visible(timeout=3 * WAIT)
 
 
 def test_one_step_on_the_graph_lowers_the_loss(page, client):
