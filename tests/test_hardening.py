@@ -284,8 +284,8 @@ def sigterm_while_busy(env: dict, requests: list[tuple[str, list]]) -> list[tupl
 
 
 def test_sigterm_drains_the_requests_in_flight():
-    requests = [("/gates", ["the market fell " * 200, "lm-lstm"]) if i % 2 else
-                ("/generate", ["the company", "lm-lstm", 200, "sample", 1.0, 0, 1.0, i]) for i in range(8)]
+    requests = [("/gates", ["the market fell " * 30, "lm-lstm"]) if i % 2 else
+                ("/generate", ["the company", "lm-lstm", 50, "sample", 1.0, 0, 1.0, i]) for i in range(8)]
     outcomes = sigterm_while_busy({}, requests)
     # each finished within the grace period, or (on a busy machine) was told why it was not
     assert all(kind == "ok" or "shutting down" in str(value) for kind, value in outcomes), outcomes
