@@ -28,8 +28,10 @@ def write_tiny_folder(folder, name="tiny-word2vec"):
     vectors = np.random.default_rng(0).normal(size=(len(TINY_WORDS), 16)).astype(np.float32)
     return write_word_vectors_folder(folder, TINY_WORDS, vectors, {
         "name": name, "task": "word-vectors", "architecture": "random vectors (test)",
-        "hyperparameters": {"vector_size": 16, "epochs": 1, "window": 5},
-        "training": {"corpus": "t8", "tokens": 0, "seconds": 1.5, "machine": "test"},
+        "hyperparameters": {"vector_size": 16, "epochs": 1, "window": 5, "negative": 5, "min_count": 5,
+                            "max_vocab": len(TINY_WORDS)},
+        "training": {"corpus": "t8", "tokens": 0, "seconds": 1.5, "machine": "test",
+                     "vocabulary_min_count": len(TINY_WORDS)},
         "training_data": [{"path": "../shared/data/enwiki2019-t8/enwiki2019_t8.txt.gz",
                            "sha256": "db492dd0fae1c0b011386c94d5e613a78a08f1f2e34718dec263e7c4e49ccf4f"}],
         "metrics": {"analogy_accuracy": 0.125, "wordsim353_spearman": 0.25,
