@@ -12,7 +12,7 @@ from gensim.models import KeyedVectors
 from serving.errors import InputError
 from serving.limits import MAX_QUERY_WORDS, check_text
 from serving.onnx_session import make_session
-from serving.weights import listed_file
+from serving.weights import listed_file, read_vocab
 from tokenization.wiki import text8_tokens
 
 METHODS = ("3CosAdd", "3CosMul")
@@ -24,8 +24,7 @@ class OnnxWordVectors:
 
     def __init__(self, manifest: dict):
         self.name = manifest["name"]
-        vocabulary_file = listed_file(manifest, manifest["vocabulary"]["file"])
-        self.vocabulary = vocabulary_file.read_text(encoding="utf-8").split()
+        self.vocabulary = read_vocab(listed_file(manifest, manifest["vocabulary"]["file"]).parent)
         self.index = {word: i for i, word in enumerate(self.vocabulary)}
         self.session = make_session(listed_file(manifest, "model.onnx"))
 
