@@ -23,7 +23,7 @@ import ray
 from ray import serve
 from ray.exceptions import RayActorError, RayTaskError
 
-from serving.language_model import CHUNK_TOKENS, LanguageModel
+from serving.language_model import CHUNK_TOKENS, LanguageModel, log_softmax
 from serving.sentiment import SentimentModel
 from serving.weights import DEFAULT_WEIGHTS_DIR, load_all
 from serving.word_vectors import load_word_vectors
@@ -111,12 +111,10 @@ def batch_perplexity(lm: LanguageModel, texts: list[str]) -> list[tuple]:
         chunk = tokens[start:start + CHUNK_TOKENS]
         out = dict(zip(lm.outputs, lm.session.run(None, {"tokens": chunk, **state})))
         state = {n: out[f"{n}_out"] for n in state}
-        logits = out["logits"].astype(np.float64)           # (positions, batch, vocab)
-        top = logits.max(axis=2)
-        log_z = top + np.log(np.exp(logits - top[..., None]).sum(axis=2))
+        log_p = log_softmax(out["logits"])                  # (positions, batch, vocab)
         for b, seq in enumerate(seqs):
             for t in range(start, min(start + len(chunk), len(seq) - 1)):
-                nll[b].append(log_z[t - start, b] - logits[t - start, b, seq[t + 1]])
+                nll[b].append(-log_p[t - start, b, seq[t + 1]])
     for b, i in enumerate(rows):
         answers[i] = (True, {"perplexity": float(np.exp(np.mean(nll[b]))), "tokens": len(seqs[b]) - 1,
                              "oov": len(encoded[i][1][1])})
