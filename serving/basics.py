@@ -5,13 +5,11 @@ teaches (and serving stays torch-free); tests/test_basics.py checks every gradie
 torch.autograd and finite differences."""
 import numpy as np
 
+from serving.errors import InputError
+
 ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
 OUTPUTS = {"linear": "linear + mean squared error", "sigmoid": "sigmoid + binary cross-entropy",
            "softmax": "softmax + cross-entropy"}
-
-
-class BasicsError(ValueError):
-    """A setting refused, with what to change (shown to the visitor as it is)."""
 
 
 def sigmoid(z):
@@ -143,21 +141,21 @@ def target_vector(target, units: int, output: str) -> np.ndarray:
     if isinstance(target, (list, tuple)):
         y = np.asarray(target, dtype=float)
         if y.shape != (units,):
-            raise BasicsError(f"The target has {len(y)} numbers for {units} outputs: give one per "
+            raise InputError(f"The target has {len(y)} numbers for {units} outputs: give one per "
                               "output, or a class index.")
     elif units == 1:
         y = np.array([float(target)])
     elif float(target).is_integer() and 0 <= target < units:
         y = np.eye(units)[int(target)]
     else:
-        raise BasicsError(f"With {units} outputs the target is a class index 0 to {units - 1}, or "
+        raise InputError(f"With {units} outputs the target is a class index 0 to {units - 1}, or "
                           f"{units} numbers (got {target!r}).")
     if not np.all(np.isfinite(y)):
-        raise BasicsError("The target must be finite numbers.")
+        raise InputError("The target must be finite numbers.")
     if output != "linear" and (y.min() < 0 or y.max() > 1):
-        raise BasicsError(f"A {output} output is a probability: targets must lie between 0 and 1.")
+        raise InputError(f"A {output} output is a probability: targets must lie between 0 and 1.")
     if output == "softmax" and abs(y.sum() - 1) > 1e-6:
-        raise BasicsError(f"Softmax outputs add up to 1, so the target must too (it adds up to {y.sum():g}): "
+        raise InputError(f"Softmax outputs add up to 1, so the target must too (it adds up to {y.sum():g}): "
                           "give a class index or probabilities that sum to 1.")
     return y
 
@@ -165,9 +163,9 @@ def target_vector(target, units: int, output: str) -> np.ndarray:
 def checked_numbers(values, name: str) -> np.ndarray:
     v = np.asarray(values, dtype=float)
     if v.size == 0 or v.size > MAX_UNITS:
-        raise BasicsError(f"Give 1 to {MAX_UNITS} {name} (got {v.size}).")
+        raise InputError(f"Give 1 to {MAX_UNITS} {name} (got {v.size}).")
     if not np.all(np.isfinite(v)) or np.abs(v).max() > 1e6:
-        raise BasicsError(f"The {name} must be finite numbers no larger than a million in size.")
+        raise InputError(f"The {name} must be finite numbers no larger than a million in size.")
     return v
 
 
@@ -178,7 +176,7 @@ def output_layer(logits, target, output: str) -> dict:
     cross-entropy is binary per unit for a sigmoid, over the classes for a softmax, and undefined
     for a linear output (None)."""
     if output not in OUTPUTS:
-        raise BasicsError(f"Unknown output layer {output!r}; choose one of {', '.join(OUTPUTS)}.")
+        raise InputError(f"Unknown output layer {output!r}; choose one of {', '.join(OUTPUTS)}.")
     z = checked_numbers(logits, "logits")
     y = target_vector(target, z.size, output)
     p = output_values(z[None], output)[0]
@@ -195,23 +193,23 @@ def forward_backward(x, weights, biases, activation: str, output: str, target) -
     """One example through the network given (weights[layer][to][from], biases[layer][to]):
     the loss, every node's value and gradient, and dL/dweight and dL/dbias in the same nesting."""
     if activation not in ACTIVATIONS:
-        raise BasicsError(f"Unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
     if output not in OUTPUTS:
-        raise BasicsError(f"Unknown output layer {output!r}; choose one of {', '.join(OUTPUTS)}.")
+        raise InputError(f"Unknown output layer {output!r}; choose one of {', '.join(OUTPUTS)}.")
     if not 1 <= len(weights) <= 4 or len(biases) != len(weights):
-        raise BasicsError(f"Give 1 to 4 layers, as many bias lists as weight matrices (got {len(weights)} "
+        raise InputError(f"Give 1 to 4 layers, as many bias lists as weight matrices (got {len(weights)} "
                           f"weight matrices and {len(biases)} bias lists).")
     x = checked_numbers(x, "inputs")
     ws, bs, n_in = [], [], x.size
     for i, (w, b) in enumerate(zip(weights, biases), 1):
         rows = [checked_numbers(row, f"weights into one neuron of layer {i}") for row in w]
         if not rows or len(rows) > MAX_UNITS or any(row.size != n_in for row in rows):
-            raise BasicsError(f"Layer {i}'s weights must be 1 to {MAX_UNITS} rows (one per neuron) of "
+            raise InputError(f"Layer {i}'s weights must be 1 to {MAX_UNITS} rows (one per neuron) of "
                               f"{n_in} numbers (one per input to it).")
         ws.append(np.stack(rows))
         bs.append(checked_numbers(b, f"biases of layer {i}"))
         if bs[-1].size != len(rows):
-            raise BasicsError(f"Layer {i} has {len(rows)} neurons and {bs[-1].size} biases: give one each.")
+            raise InputError(f"Layer {i} has {len(rows)} neurons and {bs[-1].size} biases: give one each.")
         n_in = len(rows)
     y = target_vector(target, n_in, output)
     layers = forward(x[None], ws, bs, activation, output)

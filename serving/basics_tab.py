@@ -2,15 +2,13 @@
 to a trained network, with the forward pass, the loss, gradient descent and the chain rule live;
 then how the app's NLP models use the same pieces. The Playground's set-up lives in the page's
 URL (query parameters), so that a configuration can be shared."""
-import json
 import math
 import re
-from urllib.parse import parse_qs
 
 import gradio as gr
 
-from serving import basics, basics_graph
-from serving.basics import ACTIVATIONS, BasicsError
+from serving import basics, basics_graph, page_link
+from serving.basics import ACTIVATIONS
 from serving.basics_plots import data_figure, loss_figure
 from serving.basics_training import (
     DATASETS,
@@ -26,23 +24,14 @@ from serving.basics_training import (
     run_to_end,
     train,
 )
+from serving.errors import InputError
 from serving.gradio_internals import on_page_load
 
 FRAMES = 10   # pictures streamed per run, besides the last (each costs the server ~25 ms)
-# the Playground's controls as named in the URL, in the order of the Train button's inputs
-URL_KEYS = ("dataset", "noise", "test", "hidden", "activation", "output", "lr", "batch", "steps", "seed")
-WRITE_URL = """(...values) => {
-  const params = new URLSearchParams(window.location.search);
-  %s.forEach((key, i) => params.set(key, String(values[i])));
-  window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
-  return [window.location.href];
-}""" % json.dumps(URL_KEYS)
-# a tab by its label: its button, or on a narrow screen the item of Gradio's overflow menu
-SELECT_TAB = """() => {
-  const named = [...document.querySelectorAll('button')].filter(b => b.textContent.trim() === %s);
-  const tab = named.find(b => b.getAttribute('role') === 'tab') || named.find(b => b.closest('.overflow-dropdown'));
-  if (tab) { tab.click(); window.scrollTo(0, 0); }
-}"""
+TAB = "Basics"
+# the Playground's controls as named in the URL (page_link's "ba_" keys), in the order of the Train button's inputs
+SETTINGS = ("dataset", "noise", "test", "hidden", "activation", "output", "lr", "batch", "steps", "seed")
+URL_KEYS = page_link.keys("ba", SETTINGS)
 GRAPH_START = {"x": [0.5, -1.0], "target": 1.0, "hidden": [0.8, -0.4, 0.1, 0.3, 0.9, -0.2],
                "out": [1.2, -0.7, 0.05], "learning_rate": 0.5}
 GRAPH_HELP = ("Each arrow carries its local derivative (its head with respect to its tail). The backward "
@@ -53,17 +42,10 @@ GRAPH_OUTPUTS = {"sigmoid": "sigmoid + cross-entropy", "linear": "linear + squar
 OTHER_TABS = {"word-vectors": "Word vectors", "language-model": "Language model", "sentiment": "Sentiment"}
 
 
-def as_gradio_error(fn, *args):
-    try:
-        return fn(*args)
-    except BasicsError as err:
-        raise gr.Error(str(err)) from None
-
-
 def parse_hidden(text: str) -> list[int]:
     parts = [p for p in re.split(r"[,\s]+", str(text).strip()) if p]
     if not all(p.isdigit() for p in parts):
-        raise BasicsError(f"Hidden layers: give each layer's number of neurons, separated by commas, "
+        raise InputError(f"Hidden layers: give each layer's number of neurons, separated by commas, "
                           f"e.g. 8, 8 (got {text!r}); leave it empty for no hidden layer.")
     return [int(p) for p in parts]
 
@@ -71,7 +53,7 @@ def parse_hidden(text: str) -> list[int]:
 def setup_from_query(query: str) -> tuple[list, list[str]]:
     """The Playground's control values from a URL's query string, and the names of those it
     could not use (they keep their defaults)."""
-    given = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items() if k in URL_KEYS}
+    given = {k: v for k, v in zip(SETTINGS, page_link.given(query, URL_KEYS)) if v is not None}
     defaults = {"dataset": DEFAULTS["dataset"], "noise": DEFAULTS["noise"], "test": DEFAULTS["test_fraction"],
                 "hidden": ", ".join(map(str, DEFAULTS["hidden"])), "activation": DEFAULTS["activation"],
                 "output": DEFAULTS["output"], "lr": DEFAULTS["learning_rate"], "batch": DEFAULTS["batch_size"],
@@ -80,10 +62,10 @@ def setup_from_query(query: str) -> tuple[list, list[str]]:
                "output": lambda v: v if v in OUTPUTS else None, "hidden": lambda v: ", ".join(map(str, parse_hidden(v))),
                "noise": float, "test": float, "lr": float, "batch": int, "steps": int, "seed": int}
     values, ignored = [], []
-    for key in URL_KEYS:
+    for key in SETTINGS:
         try:
             value = readers[key](given[key]) if key in given else defaults[key]
-        except (ValueError, BasicsError):
+        except ValueError:
             value = None
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
             ignored.append(key)
@@ -118,7 +100,7 @@ def playground_stream(dataset, noise, test_share, hidden, activation, output, le
                "steps": steps, "seed": seed}
     if missing := [name for name, value in numbers.items() if value is None]:
         raise gr.Error(f"Fill in the {' and the '.join(missing)}.")
-    hidden = as_gradio_error(parse_hidden, hidden)
+    hidden = parse_hidden(hidden)
     setup = (dataset, hidden, activation, output, float(learning_rate), int(batch_size), int(steps),
              float(noise), int(seed), float(test_share))
     split_points = points(dataset, float(noise), int(seed), float(test_share)) if dataset in DATASETS else None
@@ -126,7 +108,7 @@ def playground_stream(dataset, noise, test_share, hidden, activation, output, le
     every, shown = max(1, min(RECORDS, int(steps)) // FRAMES), 0
     while True:
         try:
-            step, weights, biases, progress = as_gradio_error(next, run)
+            step, weights, biases, progress = next(run)
         except StopIteration as end:
             result = end.value
             break
@@ -193,7 +175,7 @@ def build_playground(demo_load):
         return chosen["output"], chosen["learning_rate"]
 
     def from_link(query):
-        if not set(parse_qs(query.lstrip("?"))) & set(URL_KEYS):   # a plain visit: leave the page as it is
+        if not any(page_link.given(query, URL_KEYS)):   # a plain visit: leave the page as it is
             return [gr.skip()] * (len(controls) + 1)
         values, ignored = setup_from_query(query)
         message = (f"Some settings in the link were not understood and kept their defaults: {', '.join(ignored)}."
@@ -204,7 +186,7 @@ def build_playground(demo_load):
     dataset.input(suggest, dataset, [output, learning_rate], api_visibility="private")
     gr.on([c.change for c in (dataset, noise, test_share, seed)], preview, [dataset, noise, test_share, seed],
           picture, api_visibility="private")
-    gr.on([c.change for c in controls], None, controls, link, js=WRITE_URL)
+    gr.on([c.change for c in controls], None, controls, link, js=page_link.write_url(TAB, URL_KEYS, then="address"))
     query = gr.Textbox(visible=False)
     demo_load(from_link, query, [*controls, status], js="() => [window.location.search]", api_visibility="private")
 
@@ -216,7 +198,7 @@ def build_graph():
 
     def explained(network, activation, output, x1, x2, target, numbers):
         weights, biases = basics_graph.parameters(network, numbers[:6], numbers[6:])
-        return weights, biases, as_gradio_error(basics_graph.explain, network, [x1, x2], weights, biases,
+        return weights, biases, basics_graph.explain(network, [x1, x2], weights, biases,
                                                 activation, output, float(target))
 
     def drawn(network, e):
@@ -303,14 +285,14 @@ def output_rows(logits: list[float], result: dict, output: str) -> list[list]:
 
 def build_outputs():
     def compare(logits_text, target_text):
-        logits = as_gradio_error(parse_numbers, logits_text, "Logits")
-        target_numbers = as_gradio_error(parse_numbers, target_text, "Target")
+        logits = parse_numbers(logits_text, "Logits")
+        target_numbers = parse_numbers(target_text, "Target")
         target = target_numbers[0] if len(target_numbers) == 1 else target_numbers
         results, problems = {}, []
         for output in ("sigmoid", "softmax"):
             try:
                 results[output] = basics.output_layer(logits, target, output)
-            except BasicsError as err:
+            except InputError as err:
                 results[output], problems = {}, problems + [f"{output}: {err}"]
         if not any(results.values()):
             raise gr.Error(" ".join(problems))
@@ -340,7 +322,7 @@ def parse_numbers(text: str, name: str) -> list[float]:
             return [float(p) for p in parts]
     except ValueError:
         pass
-    raise BasicsError(f"{name}: give numbers separated by commas, e.g. 2.0, 1.0, 0.1 (got {text!r}).")
+    raise InputError(f"{name}: give numbers separated by commas, e.g. 2.0, 1.0, 0.1 (got {text!r}).")
 
 
 def output_summary(results: dict, problems: list[str]) -> str:
@@ -394,7 +376,7 @@ def build_bridge(manifests: dict[str, dict]):
     with gr.Row():
         for task, tab in OTHER_TABS.items():
             if task in served:
-                gr.Button(f"Open {tab}", size="md").click(None, js=SELECT_TAB % json.dumps(tab))
+                gr.Button(f"Open {tab}", size="md").click(None, js=page_link.select_tab(tab))
 
 
 def output_layer(logits: list[float], target: float | list[float] = 0, output: str = "softmax") -> dict:
@@ -402,7 +384,7 @@ def output_layer(logits: list[float], target: float | list[float] = 0, output: s
     index, or one number per logit): {"outputs", "target", "mse", "mse_gradient", "cross_entropy",
     "cross_entropy_gradient", "p_minus_y"}, the gradients with respect to the logits
     (cross-entropy is None for a linear output)."""
-    return as_gradio_error(basics.output_layer, logits, target, output)
+    return basics.output_layer(logits, target, output)
 
 
 def forward_backward(x: list[float], weights: list[list[list[float]]], biases: list[list[float]],
@@ -411,7 +393,7 @@ def forward_backward(x: list[float], weights: list[list[list[float]]], biases: l
     biases[layer][neuron] (the last layer is the output layer): {"loss", "outputs", "layers": [{"name",
     "values", "gradients", and for all but the input "sums", "sum_gradients"}], "weight_gradients",
     "bias_gradients"} (nested as given)."""
-    return as_gradio_error(basics.forward_backward, x, weights, biases, activation, output, target)
+    return basics.forward_backward(x, weights, biases, activation, output, target)
 
 
 def train_network(dataset: str = DEFAULTS["dataset"], hidden: list[int] = DEFAULTS["hidden"],
@@ -424,7 +406,7 @@ def train_network(dataset: str = DEFAULTS["dataset"], hidden: list[int] = DEFAUL
     "test_mse" for the curve), "boundary": {"x", "y", "probabilities": [row][column][class]} (None for
     the curve), "curve" (the fitted curve, or None), "points", "weights", "biases", "note"}."""
     setup = (dataset, hidden, activation, output, learning_rate, batch_size, steps, noise, seed, test_fraction)
-    result = as_gradio_error(run_to_end, *setup)
+    result = run_to_end(*setup)
     return {**result, "note": collapse_note(result, *setup)}
 
 

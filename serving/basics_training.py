@@ -4,7 +4,8 @@ import itertools
 
 import numpy as np
 
-from serving.basics import ACTIVATIONS, OUTPUTS, BasicsError, backward, forward, loss
+from serving.basics import ACTIVATIONS, OUTPUTS, backward, forward, loss
+from serving.errors import InputError
 
 DATASETS = {"circle": "circle", "xor": "xor", "gaussians": "two gaussians", "spiral": "spiral", "curve": "curve"}
 CLASSES = {"circle": 2, "xor": 2, "gaussians": 2, "spiral": 3, "curve": 0}   # 0: numbers, not classes
@@ -103,48 +104,48 @@ def targets_for(y, dataset: str, output: str):
 
 def check_setup(dataset: str, hidden: list[int], activation: str, output: str, learning_rate: float,
                 batch_size: int, steps: int, noise: float, test_fraction: float) -> list[int]:
-    """The layer sizes, input to output; or BasicsError saying which setting to change."""
+    """The layer sizes, input to output; or InputError saying which setting to change."""
     if dataset not in DATASETS:
-        raise BasicsError(f"Unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}.")
+        raise InputError(f"Unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}.")
     if activation not in ACTIVATIONS:
-        raise BasicsError(f"Unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
     if output not in OUTPUTS:
-        raise BasicsError(f"Unknown output layer {output!r}; choose one of {', '.join(OUTPUTS)}.")
+        raise InputError(f"Unknown output layer {output!r}; choose one of {', '.join(OUTPUTS)}.")
     classes = CLASSES[dataset]
     if classes == 0 and output != "linear":
-        raise BasicsError(f"The {dataset} asks for numbers, not classes: choose the linear output "
+        raise InputError(f"The {dataset} asks for numbers, not classes: choose the linear output "
                           "with mean squared error.")
     if classes and output == "linear":
-        raise BasicsError(f"{dataset} is a classification data set: choose sigmoid + binary "
+        raise InputError(f"{dataset} is a classification data set: choose sigmoid + binary "
                           "cross-entropy or softmax + cross-entropy.")
     if classes > 2 and output == "sigmoid":
-        raise BasicsError(f"{dataset} has {classes} classes and a sigmoid tells only two apart: "
+        raise InputError(f"{dataset} has {classes} classes and a sigmoid tells only two apart: "
                           "choose softmax + cross-entropy.")
     if len(hidden) > MAX_LAYERS:
-        raise BasicsError(f"At most {MAX_LAYERS} hidden layers (got {len(hidden)}).")
+        raise InputError(f"At most {MAX_LAYERS} hidden layers (got {len(hidden)}).")
     for i, n in enumerate(hidden, 1):
         if n < 1:
-            raise BasicsError(f"Hidden layer {i} has no neurons: give every hidden layer 1 to "
+            raise InputError(f"Hidden layer {i} has no neurons: give every hidden layer 1 to "
                               f"{MAX_NEURONS} (or remove the layer).")
         if n > MAX_NEURONS:
-            raise BasicsError(f"Hidden layer {i} has {n} neurons; at most {MAX_NEURONS}.")
+            raise InputError(f"Hidden layer {i} has {n} neurons; at most {MAX_NEURONS}.")
     if not 0 < learning_rate <= MAX_LEARNING_RATE:
-        raise BasicsError(f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g} "
+        raise InputError(f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g} "
                           f"(got {learning_rate:g}); 0.01 to 1 suits these networks.")
     if not 0 <= noise <= 1:
-        raise BasicsError(f"Noise must be between 0 and 1 (got {noise:g}).")
+        raise InputError(f"Noise must be between 0 and 1 (got {noise:g}).")
     if not 0.1 <= test_fraction <= 0.9:
-        raise BasicsError(f"The test share must be between 0.1 and 0.9 (got {test_fraction:g}).")
+        raise InputError(f"The test share must be between 0.1 and 0.9 (got {test_fraction:g}).")
     n_train = POINTS - round(test_fraction * POINTS)
     if not 1 <= batch_size <= n_train:
-        raise BasicsError(f"The batch size must be 1 to {n_train}, the number of training points "
+        raise InputError(f"The batch size must be 1 to {n_train}, the number of training points "
                           f"(got {batch_size}).")
     if not 1 <= steps <= MAX_STEPS:
-        raise BasicsError(f"Steps must be 1 to {MAX_STEPS:,} (got {steps}).")
+        raise InputError(f"Steps must be 1 to {MAX_STEPS:,} (got {steps}).")
     sizes = [1 if classes == 0 else 2, *hidden, 1 if output != "softmax" else classes]
     work = steps * batch_size * parameter_count(sizes)
     if work > MAX_WORK:
-        raise BasicsError(f"That run is too long for this page: steps x batch x parameters = "
+        raise InputError(f"That run is too long for this page: steps x batch x parameters = "
                           f"{steps:,} x {batch_size} x {parameter_count(sizes)} = {work:,}, at most "
                           f"{MAX_WORK:,}. Use fewer steps, a smaller batch or a smaller network.")
     return sizes
@@ -155,7 +156,7 @@ def training(x_train, t_train, x_test, t_test, sizes, activation: str, output: s
     """Minibatch gradient descent; yields (step, weights, biases, curves) whenever the loss curves
     gain a point (at most RECORDS times, the last at the last step), curves being
     {"steps", "train_loss", "test_loss"} over the whole train and test sets.
-    Raises BasicsError when the loss stops being a finite number."""
+    Raises InputError when the loss stops being a finite number."""
     weights, biases = init_network(sizes, seed)
     rng = np.random.default_rng(seed + 2)
     every = max(1, steps // RECORDS)
@@ -176,7 +177,7 @@ def training(x_train, t_train, x_test, t_test, sizes, activation: str, output: s
                 for name, x, t in (("train_loss", x_train, t_train), ("test_loss", x_test, t_test)):
                     curves[name].append(loss(forward(x, weights, biases, activation, output)[-1][0], t, output))
         if not np.isfinite(batch_loss) or batch_loss > 1e12:
-            raise BasicsError(f"The loss became infinite at step {step}: lower the learning rate.")
+            raise InputError(f"The loss became infinite at step {step}: lower the learning rate.")
         if recorded:
             yield step, weights, biases, curves
 

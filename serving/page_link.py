@@ -28,16 +28,18 @@ def keys(prefix: str, names: list[str]) -> list[str]:
     return [f"{prefix}_{name}" for name in names]
 
 
-def write_url(tab: str, url_keys: list[str]) -> str:
-    """js= for the event that answers: the values go on to the function unchanged."""
+def write_url(tab: str, url_keys: list[str], then: str = "values") -> str:
+    """js= for the event that answers: the values go on to the function unchanged, or with
+    then="address" the new address goes to the event's one output instead (a box showing the link)."""
+    returned = {"values": "values", "address": "[window.location.href]"}[then]
     return """(...values) => {
   const params = new URLSearchParams(window.location.search);
   [...params.keys()].filter(key => %s.test(key)).forEach(key => params.delete(key));
   params.set("tab", %s);
   %s.forEach((key, i) => params.set(key, String(values[i])));
   window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
-  return values;
-}""" % (OTHER_TABS_KEYS, json.dumps(tab), json.dumps(url_keys))
+  return %s;
+}""" % (OTHER_TABS_KEYS, json.dumps(tab), json.dumps(url_keys), returned)
 
 
 def select_tab(tab: str) -> str:
@@ -45,15 +47,20 @@ def select_tab(tab: str) -> str:
     return f"() => ({SELECT_TAB})({json.dumps(tab)})"
 
 
+def given(query: str, url_keys: list[str]) -> list[str | None]:
+    """The text a link gives for each key (its last value), None where the link has none."""
+    values = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
+    return [values.get(key) for key in url_keys]
+
+
 def values_from_query(query: str, url_keys: list[str], defaults: list) -> list:
     """The inputs a link gives, each read as its default's type; a key that is missing or does
     not read keeps the default."""
-    given = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
     values = []
-    for key, default in zip(url_keys, defaults):
+    for text, default in zip(given(query, url_keys), defaults):
         try:
             read = (lambda v: v == "true") if isinstance(default, bool) else type(default)
-            values.append(read(given[key]) if key in given else default)
+            values.append(default if text is None else read(text))
         except ValueError:
             values.append(default)
     return values

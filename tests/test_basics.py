@@ -11,7 +11,8 @@ from gradio_client.exceptions import AppError
 
 from export.bench_basics import SHAPES, gradient_difference, random_network, shapes_for, torch_pass
 from serving import basics, basics_graph, basics_tab
-from serving.basics import ACTIVATIONS, OUTPUTS, BasicsError
+from serving.basics import ACTIVATIONS, OUTPUTS
+from serving.errors import InputError
 from serving.basics_training import DEFAULTS, SUGGESTED, check_setup, collapse_note, run_to_end
 
 TOLERANCE = 1e-9
@@ -167,12 +168,12 @@ def test_every_data_set_trains_with_its_suggested_output():
     ({"test_fraction": 0.99}, "test share"),
 ])
 def test_bad_settings_are_refused_before_any_training(change, message):
-    with pytest.raises(BasicsError, match=message):
+    with pytest.raises(InputError, match=message):
         run_to_end(**dict(DEFAULTS, **change))
 
 
 def test_a_diverging_run_names_its_step():
-    with pytest.raises(BasicsError, match=r"The loss became infinite at step \d+: lower the learning rate"):
+    with pytest.raises(InputError, match=r"The loss became infinite at step \d+: lower the learning rate"):
         run_to_end(**dict(DEFAULTS, dataset="curve", output="linear", learning_rate=5.0))
 
 
@@ -180,7 +181,7 @@ def test_the_largest_allowed_run_is_bounded():
     """steps x batch x parameters is capped: the longest run the checks let through."""
     sizes = check_setup("spiral", [8, 8, 8], "tanh", "softmax", 0.5, 50, 5000, 0.1, 0.5)
     assert sizes == [2, 8, 8, 8, 3]
-    with pytest.raises(BasicsError, match="too long"):
+    with pytest.raises(InputError, match="too long"):
         check_setup("spiral", [8, 8, 8], "tanh", "softmax", 0.5, 52, 5000, 0.1, 0.5)
 
 
@@ -194,7 +195,7 @@ def test_the_largest_allowed_run_is_bounded():
     (([1.0], 0, "relu"), "Unknown output layer"),
 ])
 def test_output_layer_refuses_bad_input(args, message):
-    with pytest.raises(BasicsError, match=message):
+    with pytest.raises(InputError, match=message):
         basics.output_layer(*args)
 
 
@@ -204,7 +205,7 @@ def test_output_layer_refuses_bad_input(args, message):
     ([], [], "Give 1 to 4 layers"),
 ])
 def test_forward_backward_refuses_mismatched_shapes(weights, biases, message):
-    with pytest.raises(BasicsError, match=message):
+    with pytest.raises(InputError, match=message):
         basics.forward_backward([0.5, 1.0], weights, biases, "tanh", "sigmoid", 1.0)
 
 
@@ -238,8 +239,8 @@ def test_the_set_up_round_trips_through_the_url():
     values = ["spiral", 0.1, 0.3, "8, 4", "relu", "softmax", 0.5, 20, 800, 3]
     query = "?" + urlencode(dict(zip(basics_tab.URL_KEYS, map(str, values))))   # as the page writes it
     assert basics_tab.setup_from_query(query) == (values, [])
-    read, ignored = basics_tab.setup_from_query("?dataset=moons&lr=fast&hidden=8,x&steps=300&__theme=dark")
-    assert ignored == ["dataset", "hidden", "lr"] and read[basics_tab.URL_KEYS.index("steps")] == 300
+    read, ignored = basics_tab.setup_from_query("?ba_dataset=moons&ba_lr=fast&ba_hidden=8,x&ba_steps=300&__theme=dark")
+    assert ignored == ["dataset", "hidden", "lr"] and read[basics_tab.SETTINGS.index("steps")] == 300
     assert basics_tab.setup_from_query("")[0][0] == DEFAULTS["dataset"]
 
 

@@ -111,7 +111,7 @@ def test_the_set_up_round_trips_through_the_url(page, client, browser):
     playground.get_by_role("radio", name="relu").check()
     playground.get_by_label("Steps").fill("300")
     playground.get_by_label("Steps").press("Tab")
-    expect(page).to_have_url(re.compile(r"dataset=gaussians.*activation=relu.*steps=300"))
+    expect(page).to_have_url(re.compile(r"tab=Basics.*ba_dataset=gaussians.*ba_activation=relu.*ba_steps=300"))
     expect(page.locator("#playground-link textarea")).to_have_value(page.url)
 
     shared = browser.new_page(viewport=page.viewport_size)
@@ -128,7 +128,7 @@ def test_the_set_up_round_trips_through_the_url(page, client, browser):
 
 
 def test_a_shared_link_opens_configured(page):
-    open_basics(page, "?dataset=spiral&output=softmax&hidden=8,4&lr=0.5&steps=600&seed=2&activation=tanh")
+    open_basics(page, "?ba_dataset=spiral&ba_output=softmax&ba_hidden=8,4&ba_lr=0.5&ba_steps=600&ba_seed=2&ba_activation=tanh")
     playground = part(page, "playground")
     expect(playground.get_by_role("radio", name="spiral")).to_be_checked(timeout=WAIT)   # once the page has read its URL
     expect(playground.get_by_label("Output layer and loss")).to_have_value("softmax + cross-entropy")
@@ -137,7 +137,7 @@ def test_a_shared_link_opens_configured(page):
     expect(page.locator("#playground-picture").get_by_text("green (train)")).to_be_visible()   # the three classes
     screenshot(page, f"basics-shared-link-{page.viewport_name}")
 
-    open_basics(page, "?dataset=moons&lr=fast&steps=300")
+    open_basics(page, "?ba_dataset=moons&ba_lr=fast&ba_steps=300")
     expect(status(page)).to_contain_text("not understood and kept their defaults: dataset, lr", timeout=WAIT)
     expect(part(page, "playground").get_by_label("Steps")).to_have_value("300")
 
