@@ -10,6 +10,7 @@ SIGTERM (how a Space or a container stops it) and Ctrl-C drain (serving/shutdown
 """
 import os
 import socket
+import threading
 
 import serving.telemetry_off  # noqa: F401  (before gradio and onnxruntime are imported)
 
@@ -22,7 +23,7 @@ limit_malloc_arenas()   # before gradio, onnxruntime and their threads allocate
 
 import gradio as gr  # noqa: E402
 
-from serving import gradio_internals, language_model_tab, sentiment_tab, word_vectors_tab  # noqa: E402
+from serving import gradio_internals, language_model_tab, sentiment_tab, word_vectors, word_vectors_tab  # noqa: E402
 from serving import basics_tab  # noqa: E402
 from serving.api_examples import show_api_examples  # noqa: E402
 from serving.guards import guard  # noqa: E402
@@ -141,6 +142,8 @@ def main() -> None:
                 enable_monitoring=monitoring, prevent_thread_lock=True,
                 mcp_server=os.environ.get("MCP_SERVER", "1") != "0",
                 app_kwargs={"lifespan": gradio_internals.lifespan, "middleware": middleware(server_name)})
+    # the gensim baseline is read now that the page answers, not before (serving/word_vectors.py)
+    threading.Thread(target=word_vectors.load_deferred, name="load-gensim", daemon=True).start()
     serve_until_signalled(demo, stop)
 
 

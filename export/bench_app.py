@@ -11,6 +11,7 @@
 
     python -m export.bench_app --out results/bench_app.json
     python -m export.bench_app --quick        # small counts, to try it
+    python -m export.bench_app --only cold_start --starts 10   # one part (here: start-up alone)
 """
 import argparse
 import json
@@ -45,6 +46,7 @@ with gr.Blocks() as demo:
     gr.Markdown("bare")
 demo.launch(server_name="127.0.0.1")
 """
+PARTS = ["models", "cold_start", "word2vec_training", "threads"]
 THREAD_CONFIGS = [{"ONNX_THREADS": "1", "ONNX_SPINNING": "0"}, {"ONNX_THREADS": "2", "ONNX_SPINNING": "0"},
                   {"ONNX_THREADS": "2", "ONNX_SPINNING": "1"}]
 
@@ -145,17 +147,30 @@ def started(script: str) -> tuple[subprocess.Popen, str, float]:
     return proc, url, time.perf_counter() - start
 
 
+def every_model_answers(url: str, since: float) -> float:
+    """Seconds from `since` until the slowest model to load (gensim's, read once the page
+    answers: serving/word_vectors.py) has answered a query."""
+    with httpx.Client() as http:
+        kind, value = loadtest.call(http, url, "/neighbors", ["computer", 10, "gensim-word2vec"])
+    assert kind == "ok", value
+    return time.perf_counter() - since
+
+
 def cold_start(repeats: int, requests: int) -> dict:
     """Seconds until the page answers and resident memory, idle and after the per-request
-    measurement warmed every endpoint, for the app and for a bare Gradio app."""
+    measurement warmed every endpoint, for the app and for a bare Gradio app; for the app also
+    the seconds until every model has answered."""
     with tempfile.TemporaryDirectory() as tmp:
         bare = Path(tmp) / "bare_app.py"
         bare.write_text(BARE_APP)
-        out = {"app": {"seconds": []}, "bare_gradio": {"seconds": []}}
+        out = {"app": {"seconds": [], "every_model_seconds": []}, "bare_gradio": {"seconds": []}}
         for _ in range(repeats):
             for name, script in (("app", "app.py"), ("bare_gradio", str(bare))):
+                start = time.perf_counter()
                 proc, url, seconds = started(script)
                 out[name]["seconds"].append(round(seconds, 2))
+                if name == "app":
+                    out[name]["every_model_seconds"].append(round(every_model_answers(url, start), 2))
                 time.sleep(1)
                 out[name]["rss_mb_idle"] = loadtest.rss_mb(proc.pid)
                 if name == "app" and "per_request" not in out:
@@ -164,6 +179,7 @@ def cold_start(repeats: int, requests: int) -> dict:
                 stop_app(proc)
     for name in ("app", "bare_gradio"):
         out[name]["median_seconds"] = statistics.median(out[name]["seconds"])
+    out["app"]["median_every_model_seconds"] = statistics.median(out["app"]["every_model_seconds"])
     out["app_over_bare"] = {"start": ratio(out["app"]["median_seconds"], out["bare_gradio"]["median_seconds"]),
                             "rss_idle": ratio(out["app"]["rss_mb_idle"], out["bare_gradio"]["rss_mb_idle"])}
     return out
@@ -197,17 +213,24 @@ def main() -> None:
     p.add_argument("--weights", default=DEFAULT_WEIGHTS_DIR)
     p.add_argument("--batch", type=int, default=32, help="the larger batch")
     p.add_argument("--quick", action="store_true", help="few repeats, to try the command")
+    p.add_argument("--only", choices=PARTS, help="measure this part alone")
+    p.add_argument("--starts", type=int, help="cold starts of each app (default 3, 1 with --quick)")
     p.add_argument("--out", type=Path)
     args = p.parse_args()
     repeats, requests, starts, clients, per_client = (20, 5, 1, 4, 5) if args.quick else (300, 30, 3, 16, 25)
     os.environ["WEIGHTS_DIR"] = str(args.weights)
     report = {"machine": loadtest.machine(), "torch": torch.__version__,
               "onnxruntime": bench_classifier.ort.__version__, "command": " ".join(["python -m export.bench_app", *sys.argv[1:]])}
-    report["models_onnx_vs_torch_eager"] = models_vs_eager(load_all(args.weights), args.batch, repeats)
-    report["cold_start_and_memory"] = cold_start(starts, requests)
-    report["per_request"] = report["cold_start_and_memory"].pop("per_request")
-    report["word2vec_vs_gensim"] = word2vec_vs_gensim(ROOT / "results" / "word2vec_bench.json")
-    report["onnx_threads_under_load"] = onnx_threads(clients, per_client)
+    wanted = [args.only] if args.only else PARTS
+    if "models" in wanted:
+        report["models_onnx_vs_torch_eager"] = models_vs_eager(load_all(args.weights), args.batch, repeats)
+    if "cold_start" in wanted:
+        report["cold_start_and_memory"] = cold_start(args.starts or starts, requests)
+        report["per_request"] = report["cold_start_and_memory"].pop("per_request")
+    if "word2vec_training" in wanted:
+        report["word2vec_vs_gensim"] = word2vec_vs_gensim(ROOT / "results" / "word2vec_bench.json")
+    if "threads" in wanted:
+        report["onnx_threads_under_load"] = onnx_threads(clients, per_client)
     report["machine"]["load_average_after"] = os.getloadavg()
     text = json.dumps(report, indent=1)
     if args.out:

@@ -61,20 +61,23 @@ def loss_figure(curves: dict, title: str = "Loss while training") -> go.Figure:
 def graph_figure(nodes: list[dict], edges: list[dict], height: int) -> go.Figure:
     """nodes: {"x", "y", "text"}; edges: {"from", "to", "label", "at"} (indices into nodes; the
     label's place as a fraction of the way from the source, so that crossing edges can keep their
-    labels apart). Drawn top to bottom, the forward pass going down."""
-    fig = go.Figure()
+    labels apart). Drawn top to bottom, the forward pass going down. The annotations go into
+    the layout at once: plotly's add_annotation re-validates every earlier one, which made a
+    2-2-1 network's 29 cost 0.6 s."""
+    annotations = []
     for e in edges:
         a, b = nodes[e["from"]], nodes[e["to"]]
-        fig.add_annotation(x=b["x"], y=b["y"] + 0.3, ax=a["x"], ay=a["y"] - 0.3, xref="x", yref="y",
-                           axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=1.2,
-                           arrowcolor="#94a3b8", text="")
+        annotations.append(dict(x=b["x"], y=b["y"] + 0.3, ax=a["x"], ay=a["y"] - 0.3, xref="x", yref="y",
+                                axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=1.2,
+                                arrowcolor="#94a3b8", text=""))
         t = e["at"]
-        fig.add_annotation(x=a["x"] + t * (b["x"] - a["x"]), y=a["y"] - 0.3 + t * (b["y"] - a["y"] + 0.6),
-                           text=e["label"], showarrow=False, font={"size": 11, "color": "#334155"},
-                           bgcolor="rgba(255,255,255,0.9)")
+        annotations.append(dict(x=a["x"] + t * (b["x"] - a["x"]), y=a["y"] - 0.3 + t * (b["y"] - a["y"] + 0.6),
+                                text=e["label"], showarrow=False, font={"size": 11, "color": "#334155"},
+                                bgcolor="rgba(255,255,255,0.9)"))
     for n in nodes:
-        fig.add_annotation(x=n["x"], y=n["y"], text=n["text"], showarrow=False, font={"size": 12},
-                           bgcolor="#f8fafc", bordercolor="#64748b", borderwidth=1, borderpad=4, align="center")
+        annotations.append(dict(x=n["x"], y=n["y"], text=n["text"], showarrow=False, font={"size": 12},
+                                bgcolor="#f8fafc", bordercolor="#64748b", borderwidth=1, borderpad=4, align="center"))
+    fig = go.Figure(layout={"annotations": annotations})
     xs = [n["x"] for n in nodes]
     ys = [n["y"] for n in nodes]
     fig.update_xaxes(visible=False, range=[min(xs) - 0.9, max(xs) + 0.9])

@@ -5,9 +5,10 @@ Both models answer through the same small interface so the tab shows them side b
 """
 import difflib
 import re
+import threading
+import weakref
 
 import numpy as np
-from gensim.models import KeyedVectors
 
 from serving.errors import InputError
 from serving.limits import MAX_QUERY_WORDS, check_text
@@ -43,13 +44,35 @@ class OnnxWordVectors:
 
 
 class GensimWordVectors:
-    """The baseline, read from word2vec binary format (never a pickle)."""
+    """The baseline, read from word2vec binary format (never a pickle) by gensim itself.
+
+    Importing gensim and reading its 40,000 vectors take as long as the rest of the app's
+    start-up together (about 2.5 s, all of it holding the GIL), so they happen on first use:
+    app.py calls load_deferred() in a thread once the server answers, and a request that comes
+    earlier waits for it. The file was verified against its checksum when the weights were loaded."""
 
     def __init__(self, manifest: dict):
         self.name = manifest["name"]
-        self.kv = KeyedVectors.load_word2vec_format(str(listed_file(manifest, "vectors.bin")), binary=True)
-        self.vocabulary = self.kv.index_to_key
-        self.index = self.kv.key_to_index
+        self.path = listed_file(manifest, "vectors.bin")
+        self._kv = None
+        self._loading = threading.Lock()
+        DEFERRED.add(self)
+
+    @property
+    def kv(self):
+        with self._loading:
+            if self._kv is None:
+                from gensim.models import KeyedVectors
+                self._kv = KeyedVectors.load_word2vec_format(str(self.path), binary=True)
+        return self._kv
+
+    @property
+    def vocabulary(self) -> list[str]:
+        return self.kv.index_to_key
+
+    @property
+    def index(self) -> dict[str, int]:
+        return self.kv.key_to_index
 
     def query(self, positive, negative, topn, method):
         similar = self.kv.most_similar if method == "3CosAdd" else self.kv.most_similar_cosmul
@@ -57,6 +80,15 @@ class GensimWordVectors:
 
     def unit_vectors(self, words):
         return np.stack([self.kv.get_vector(w, norm=True) for w in words])
+
+
+DEFERRED: "weakref.WeakSet[GensimWordVectors]" = weakref.WeakSet()   # not kept alive by this
+
+
+def load_deferred() -> None:
+    """Read the gensim models created so far (app.py runs this once the server answers)."""
+    for model in list(DEFERRED):
+        model.kv
 
 
 def load_word_vectors(manifest: dict):
