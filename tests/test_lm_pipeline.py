@@ -197,3 +197,19 @@ def test_training_resumes_from_its_last_checkpoint(tmp_path):
     resumed = train(parse_args(args + ["--epochs", "3", "--resume"]))
     assert resumed["history"][:2] == first["history"] and len(resumed["history"]) == 3
     assert resumed["config"]["epochs"] == 3  # the manifest reports the schedule the run ended under
+
+
+def test_training_continues_from_a_shipped_folder(runs, tmp_path):
+    """--init-from: the shipped weights as they are, their curves as the first epochs."""
+    _, prefix, _ = runs["gru"]
+    shipped = prefix.parent.parent / "weights" / "lm-gru"
+    args = ["--cell", "gru", "--data-dir", str(shipped.parent.parent), "--checkpoint-dir", str(tmp_path),
+            "--batch-size", "4", "--bptt", "8", "--dropout", "0.1", "--lr", "0.05",
+            "--init-from", str(shipped), "--epochs", "6"]
+    continued = train(parse_args(args + ["--hidden", "24"]))
+    curves = load_manifest(shipped)["training"]["curves"]
+    assert [h["epoch"] for h in continued["history"]] == [1, 2, 3, 4, 5, 6]
+    assert [round(h["valid_ppl"], 2) for h in continued["history"][:5]] == [c["valid_ppl"] for c in curves]
+    assert continued["best_valid_ppl"] <= min(c["valid_ppl"] for c in curves) + 0.05  # fp16 as shipped
+    with pytest.raises(SystemExit, match="its model is"):
+        train(parse_args(args + ["--hidden", "8", "--name", "other"]))

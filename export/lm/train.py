@@ -7,6 +7,7 @@ perplexity stops improving. Every epoch saves the best model (fp16 shards) and t
 --weights-dir the best model is then exported, quantized and measured into weights/lm-<cell>/.
 """
 import argparse
+import json
 import math
 import time
 from pathlib import Path
@@ -60,6 +61,26 @@ def train_epoch(model, data, optimizer, bptt: int, clip: float, deadline: float,
     return math.exp(total.item() / count), count / (time.monotonic() - start), True
 
 
+def continued_from(folder: str, model: RecurrentLM, record: dict, valid_data: torch.Tensor, bptt: int,
+                   device: torch.device) -> dict:
+    """Start from a shipped weights folder instead of random weights: its training curves become
+    the first epochs of this run's history (so epochs count on from them) and its weights, as
+    shipped, are the best so far at their own validation perplexity. This continues a schedule
+    when the checkpoints that trained it are gone (they stay on the machine that trained them)."""
+    from export.lm.from_onnx import load_torch_model  # onnx only here: a GPU host may lack it
+    manifest = json.loads((Path(folder) / "manifest.json").read_text())
+    shipped = {k: manifest["hyperparameters"][k] for k in ("cell", "hidden", "layers", "tied")}
+    if shipped != {k: record["config"][k] for k in shipped}:
+        raise SystemExit(f"--init-from {folder}: its model is {shipped}, this run's is not")
+    model.load_state_dict(load_torch_model(folder).state_dict())
+    model.to(device)
+    valid_ppl = evaluate(model, valid_data, bptt)
+    history = manifest["training"]["curves"]
+    print(f"continuing {folder} after epoch {len(history)}: valid {valid_ppl:.2f} as shipped")
+    return {**record, "history": history, "best_valid_ppl": valid_ppl, "best_epoch": len(history),
+            "seconds": float(manifest["training"]["seconds"]), "init_from": str(folder)}
+
+
 def train(args) -> dict:
     torch.manual_seed(args.seed)
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -82,6 +103,9 @@ def train(args) -> dict:
         record = {**load_record(prefix), "config": config}
         load_weights(model, prefix, "last")
         print(f"resumed {prefix} after epoch {len(record['history'])}, lr {record['lr']:.4g}")
+    elif args.init_from:
+        record = continued_from(args.init_from, model, record, valid_data, args.bptt, device)
+        save_best(model, prefix)
     best = build_model(config, vocab_size=len(vocab))
     best.load_state_dict(model.state_dict())
     if record["best_epoch"]:
@@ -159,6 +183,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--device", help="cuda or cpu (default: cuda when available)")
     p.add_argument("--resume", action="store_true", help="continue from <checkpoint-dir>/<name>-last")
+    p.add_argument("--init-from", help="continue from a shipped weights folder (e.g. weights/lm-rnn) "
+                                       "at --lr; --epochs counts its epochs too")
     args = p.parse_args(argv)
     args.name = args.name or f"lm-{args.cell}"
     return args
