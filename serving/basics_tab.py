@@ -146,7 +146,7 @@ def build_playground(demo_load):
                 batch_size = gr.Number(DEFAULTS["batch_size"], precision=0, label="Batch", min_width=80)
                 steps = gr.Number(DEFAULTS["steps"], precision=0, label="Steps", min_width=80)
                 seed = gr.Number(DEFAULTS["seed"], precision=0, label="Seed", min_width=80)
-            go = gr.Button("Train", variant="primary")
+            go = gr.Button("Train", variant="primary", elem_id="playground-train")
         with gr.Column(scale=3, min_width=300):
             status = gr.Markdown("Press **Train**: the boundary and the loss curves follow the network as it learns. "
                                  "The spiral has 3 classes; the curve is numbers to fit (regression).",
@@ -246,7 +246,7 @@ def build_graph():
                 hidden_rows.append(row)
             with gr.Row():
                 out = [gr.Number(v, label=basics_graph.sub(n), min_width=70) for n, v in zip(["v1", "v2", "c"], start["out"])]
-            go = gr.Button("One step", variant="primary")   # alone, so that on a phone the result is right under it
+            go = gr.Button("One step", variant="primary", elem_id="graph-step")   # alone, so that on a phone the result is right under it
         with gr.Column(scale=3, min_width=300):
             first = show("2-2-1", "tanh", "sigmoid", *start["x"], start["target"], *start["hidden"], *start["out"])
             status = gr.Markdown(first[0], elem_id="graph-status")
@@ -304,7 +304,7 @@ def build_outputs():
             logits = gr.Textbox("2.0, 1.0, 0.1", label="Logits", info="the last layer's weighted sums, one per class")
             target = gr.Textbox("0", label="Target",
                                 info="a class index (0 is the first logit), or one number per logit, e.g. 1, 0, 0")
-            go = gr.Button("Compare", variant="primary")
+            go = gr.Button("Compare", variant="primary", elem_id="losses-compare")
         with gr.Column(scale=3, min_width=300):
             first = compare("2.0, 1.0, 0.1", "0")
             verdict = gr.Markdown(first[0], elem_id="losses-verdict")
