@@ -21,27 +21,9 @@ from serving.malloc_arenas import limit_malloc_arenas  # noqa: E402
 
 limit_malloc_arenas()   # before gradio, onnxruntime and their threads allocate
 
-import gradio as gr  # noqa: E402
-
-from serving import gradio_internals, language_model_tab, sentiment_tab, word_vectors, word_vectors_tab  # noqa: E402
-from serving import basics_tab  # noqa: E402
-from serving.api_examples import show_api_examples  # noqa: E402
-from serving.guards import guard  # noqa: E402
-from serving.http_guards import middleware  # noqa: E402
-from serving import model_choice  # noqa: E402
+from serving import preload  # noqa: E402
 from serving.hub import load_from_hub  # noqa: E402
-from serving.log_limits import limit_logs  # noqa: E402
-from serving.shutdown import catch_stop_signals, serve_until_signalled  # noqa: E402
 from serving.weights import DEFAULT_WEIGHTS_DIR, WeightsError, load_all  # noqa: E402
-
-# model work at once: one request per core (each onnxruntime session runs on one thread)
-MODEL_CONCURRENCY = len(os.sched_getaffinity(0))
-CHEAP_ENDPOINTS = {"models", "echo"}
-
-
-def model_summaries(manifests: dict[str, dict]) -> list[dict]:
-    return [{"name": m["name"], "task": m["task"], "architecture": m["architecture"],
-             "metrics": m.get("metrics", {})} for m in manifests.values()]
 
 
 def load_models() -> dict[str, dict]:
@@ -54,6 +36,36 @@ def load_models() -> dict[str, dict]:
         return load_all(os.environ.get("WEIGHTS_DIR", DEFAULT_WEIGHTS_DIR))
     except WeightsError as err:
         raise SystemExit(f"Cannot start: {err}")
+
+
+def start_loading():
+    """The manifests and the models, loading in a thread (serving/preload.py); in Ray mode the
+    models run on the cluster and only the manifests are read here."""
+    return preload.start(load_models, models=not os.environ.get("MODELS_ON_RAY"))
+
+
+# run as a script, the weights are verified and the models loaded beside gradio's import
+LOADING = start_loading() if __name__ == "__main__" else None
+
+import gradio as gr  # noqa: E402
+
+from serving import gradio_internals, language_model_tab, sentiment_tab, word_vectors, word_vectors_tab  # noqa: E402
+from serving import basics_tab  # noqa: E402
+from serving.api_examples import show_api_examples  # noqa: E402
+from serving.guards import guard  # noqa: E402
+from serving.http_guards import middleware  # noqa: E402
+from serving import model_choice  # noqa: E402
+from serving.log_limits import limit_logs  # noqa: E402
+from serving.shutdown import catch_stop_signals, serve_until_signalled  # noqa: E402
+
+# model work at once: one request per core (each onnxruntime session runs on one thread)
+MODEL_CONCURRENCY = len(os.sched_getaffinity(0))
+CHEAP_ENDPOINTS = {"models", "echo"}
+
+
+def model_summaries(manifests: dict[str, dict]) -> list[dict]:
+    return [{"name": m["name"], "task": m["task"], "architecture": m["architecture"],
+             "metrics": m.get("metrics", {})} for m in manifests.values()]
 
 
 def use_remote_models() -> None:
@@ -124,7 +136,7 @@ def main() -> None:
     local_or_space = "0.0.0.0" if "SPACE_ID" in os.environ else "127.0.0.1"
     server_name = os.environ.get("GRADIO_SERVER_NAME", local_or_space)
     port = explicit_port(server_name)
-    manifests = load_models()
+    manifests, model_choice.loaded = (LOADING or start_loading()).result()
     use_remote_models()
     try:
         demo = build_app(manifests)
