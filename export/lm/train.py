@@ -112,7 +112,7 @@ def train(args) -> dict:
         load_weights(best, prefix, "best")
     optimizer = torch.optim.SGD(model.parameters(), lr=record["lr"])
     start = time.monotonic() - record["seconds"]
-    deadline = start + 60 * args.max_minutes
+    deadline = time.monotonic() + 60 * args.max_minutes   # this invocation's budget
     epoch_seconds = 0.0
     for epoch in range(len(record["history"]) + 1, args.epochs + 1):
         if time.monotonic() + epoch_seconds > deadline:
@@ -178,7 +178,8 @@ def parse_args(argv=None):
     p.add_argument("--eval-batch-size", type=int, default=10)
     p.add_argument("--bptt", type=int, default=35)
     p.add_argument("--epochs", type=int, default=39)
-    p.add_argument("--max-minutes", type=float, default=math.inf)
+    p.add_argument("--max-minutes", type=float, default=math.inf,
+                   help="wall-clock budget of this invocation (a resumed run gets its own)")
     p.add_argument("--max-tokens", type=int, help="use only the first N tokens of each split")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--device", help="cuda or cpu (default: cuda when available)")
