@@ -54,7 +54,7 @@ LARGEST = {
     "/next_word": {"prompt": LONGEST_PROMPT, "topn": 50},
     "/perplexity": {"text": LONGEST_PROMPT},
     "/gates": {"prompt": LONGEST_PROMPT},
-    "/classify": {"text": ("a wonderful , moving film " * 400)[:MAX_TEXT_CHARS]},
+    "/classify": {"text": ("a wonderful , moving film " * 1600)[:MAX_TEXT_CHARS]},  # read to 5,000 tokens
     "/echo": {"text": "x" * MAX_TEXT_CHARS},
 }
 # a soak's memory is flat below this growth over its second half (0.5 MB/min: 30 MB an hour)

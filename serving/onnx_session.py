@@ -10,11 +10,16 @@ ONNX_THREADS = int(os.environ.get("ONNX_THREADS", "1"))
 ONNX_SPINNING = os.environ.get("ONNX_SPINNING", "0")
 
 
-def make_session(model_path: str | Path, threads: int = ONNX_THREADS) -> ort.InferenceSession:
+def make_session(model_path: str | Path, threads: int = ONNX_THREADS,
+                 memory_arena: bool = True) -> ort.InferenceSession:
     """One thread per request by default: concurrent requests then share the cores instead of
-    each spinning a thread pool that starves the others."""
+    each spinning a thread pool that starves the others. memory_arena=False for a graph whose
+    intermediate tensors grow with the input: the arena keeps its peak for good (one
+    5,000-token review through the sentiment CNN left it 221 MB larger; without it the process
+    kept 35 MB, at the same speed)."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
+    options.enable_cpu_mem_arena = memory_arena
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", ONNX_SPINNING)
     options.add_session_config_entry("session.inter_op.allow_spinning", ONNX_SPINNING)

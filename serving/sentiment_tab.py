@@ -1,37 +1,96 @@
-"""The "Sentiment" tab and its API, /classify: Kim's CNN and a BiLSTM on SST-2."""
+"""The "Sentiment" tab and its API, /classify: Kim's CNN and a BiLSTM on SST-2, and any other
+sentiment folder installed (a five-label SST-1 model is listed with its own labels)."""
 import gradio as gr
 
 from serving import page_link
 from serving.inline_errors import inline, status_box
 from serving.model_choice import choose, served_models
-from serving.plain_words import machine_in_words, percent
-from serving.sentiment import SentimentModel
+from serving.plain_words import machine_in_words, percent, three_decimals
+from serving.sentiment import MAX_TOKENS, SentimentModel
 
 TASK = "sentiment"
 TAB = "Sentiment"
-# text, the label a visitor expects, and why the shipped models miss it when they do (checked
-# against the shipped weights by tests/test_tab_examples.py; negation is for a retrained model)
+NOT_ENGLISH = "not English"
+LONG_REVIEW = (
+    "I went in with low expectations. The trailer made it look like yet another tired heist "
+    "picture, the poster is ugly, and the first twenty minutes do little to change that: the "
+    "setup is slow, the dialogue is clumsy, and the opening chase is shot so darkly that you "
+    "can barely tell who is driving which car. A friend walked out before the half-hour mark. "
+    "Then something shifts. Once the four thieves are locked inside the bank overnight, the "
+    "film slows down in the best way. The script gives each of them room to talk, to lie and "
+    "to argue, and the actors take it. The older safecracker, played with quiet wit, steals "
+    "every scene he is in, and the young hostage negotiator outside turns out to be far more "
+    "than the cliche she first seems. The camera work, so murky at the start, becomes tight "
+    "and clever in the cramped vault, and the score knows when to stay silent. By the last "
+    "act I was holding my breath, and the final twist is earned rather than pulled out of a "
+    "hat. It is not a perfect film, and the first act really should have been cut, but by "
+    "the end I was completely won over. Funny, tense and surprisingly moving: one of the "
+    "best films I have seen this year, and I would happily watch it again.")
+# text, what a visitor expects (a label, or NOT_ENGLISH), and why the default model misses it
+# when it does (tests/test_tab_examples.py checks each against the default model: answered as
+# labelled, or really missed)
 EXAMPLES = [("The movie was wonderful.", "positive", ""),
             ("A dull, lifeless and far too long film.", "negative", ""),
+            ("This is not a good movie.", "negative", ""),
             ("Not bad at all!", "positive",
-             "both models read 'bad' and miss the 'not' before it: SST-2's training sentences "
+             "it reads 'bad' and misses the 'not' before it: SST-2's training sentences "
              "rarely turn a word's sentiment round"),
             ("I expected a masterpiece; what I got was a mess.", "negative", ""),
-            ("Les acteurs sont excellents 😀", "positive",
-             "French: the models read English only, 3 of its 4 words are unknown to them and "
-             "the emoji is not read, so the answer is close to a coin toss"),
+            (LONG_REVIEW, "positive", ""),
+            ("Les acteurs sont excellents 😀", NOT_ENGLISH, ""),
             ("Ugh", "negative", "")]
 DEFAULT_TEXT = EXAMPLES[0][0]
 URL_KEYS = page_link.keys("sa", ["text", "model"])
-MODEL_KINDS = {"cnn": "a convolutional network after Kim (2014) that reads English sentences",
-               "bilstm": "a bidirectional LSTM that reads English sentences in both directions"}
+MODEL_KINDS = {"cnn": "a convolutional network after Kim (2014) that reads English text",
+               "bilstm": "a bidirectional LSTM that reads English text in both directions"}
+# the sentence sets a model can be measured on, by their metric's prefix
+SETS = {"sst2": "SST-2", "sst1": "SST-1"}
 HOW_A_CNN_READS = (
     "**How the CNN reads a sentence.** Each word becomes a 300-d vector. 300 filters slide over "
     "the sentence, 100 each over windows of 3, 4 and 5 words, and each filter keeps only its "
     "strongest match anywhere in the sentence (max-over-time pooling). One linear layer weighs "
-    "those 300 matches into negative or positive (Kim 2014). The highlights follow that path back: "
-    "each filter's push towards the answer goes to the words of its winning window, in "
-    "proportion to how much each word lit the filter.")
+    "those 300 matches into the labels (Kim 2014). Max-over-time pooling reads a text of any "
+    f"length, so a whole review is read in one pass, up to {MAX_TOKENS:,} tokens. The highlights "
+    "follow that path back: each filter's push towards the answer goes to the words of its "
+    "winning window, in proportion to how much each word lit the filter. Words the model does "
+    "not know are never highlighted.")
+
+
+def test_set(metrics: dict) -> str:
+    """The prefix of the sentence set a model was trained and measured on: "sst2" or "sst1"."""
+    return next((key for key in SETS if f"{key}_test_accuracy" in metrics), "sst2")
+
+
+def served_table(manifests: list[dict]) -> list[list]:
+    """The served models side by side, a row per measure and a column per model (so that a 390 px
+    phone shows every cell whole), each number from the model's manifest, measured on its
+    shipped weights; "—" with why where a model has none."""
+    def row(measure, value):
+        return [measure] + [value(m["metrics"], m["hyperparameters"]["labels"]) for m in manifests]
+
+    def unless_binary(value):
+        return lambda metrics, labels: value(metrics) if len(labels) == 2 else f"— {len(labels)} labels"
+
+    def measured(key, shown=percent):
+        return lambda metrics: shown(metrics[key]) if key in metrics else "— not measured"
+    return [row("SST test sentences (SST-2; SST-1 for five labels)", lambda metrics, labels: percent(
+                metrics[f"{test_set(metrics)}_test_accuracy"]) + ("" if test_set(metrics) == "sst2" else " (SST-1)")),
+            row("SST-2 test sentences with a negator (not, n't, no, never, ...)",
+                unless_binary(measured("sst2_test_negation_accuracy"))),
+            row("IMDB's 25,000 test reviews, read whole",
+                unless_binary(lambda metrics: imdb_cell(metrics) if "imdb_test_accuracy" in metrics
+                              else "— not measured")),
+            row("MR reviews, 10-fold cross-validation",
+                unless_binary(lambda metrics: percent(metrics["mr_cv_accuracy"]) if "mr_cv_accuracy" in metrics
+                              else "— not run")),
+            row("calibration error on SST-2 test (ECE, 0 = calibrated)",
+                unless_binary(measured("sst2_test_ece", three_decimals)))]
+
+
+def imdb_cell(metrics: dict) -> str:
+    """IMDB test accuracy, saying so when it was measured on the first tokens only."""
+    read = metrics.get("imdb_tokens_read", MAX_TOKENS)
+    return percent(metrics["imdb_test_accuracy"]) + (f" (first {read} tokens)" if read < MAX_TOKENS else "")
 
 
 def accuracy_table(manifests: list[dict]) -> list[list]:
@@ -80,12 +139,16 @@ def describe(m: dict) -> str:
     kind = MODEL_KINDS.get(m["hyperparameters"]["model"].split("-")[0], m["architecture"])
     members = t.get("members", 1)
     averaged = f", the average of {members} such networks" if members > 1 else ""
+    labels = m["hyperparameters"]["labels"]
+    prefix = test_set(metrics)
     first = "IMDB's 25,000 labelled movie reviews, then " if t.get("pretrain_epochs") else ""
+    beside = " and IMDB's labelled movie reviews, read whole" if t.get("joint_imdb") else ""
+    scale = (f", on {len(labels)} levels from {labels[0]} to {labels[-1]}," if len(labels) > 2 else "")
     cv = (f" ({percent(metrics['mr_cv_accuracy'])}% on the MR reviews in 10-fold cross-validation)"
           if "mr_cv_accuracy" in metrics else "")
-    return (f"**{m['name']}**: {kind}{averaged}. It learned from {first}SST-2's movie-review sentences "
-            f"labelled by people, and labels {percent(metrics['sst2_test_accuracy'])}% of SST-2's test "
-            f"sentences correctly{cv}.")
+    return (f"**{m['name']}**: {kind}{averaged}. It learned from {first}{SETS[prefix]}'s movie-review "
+            f"sentences labelled by people{scale}{beside}, and labels "
+            f"{percent(metrics[f'{prefix}_test_accuracy'])}% of {SETS[prefix]}'s test sentences correctly{cv}.")
 
 
 def training_details(m: dict) -> str:
@@ -98,23 +161,50 @@ def training_details(m: dict) -> str:
             "sentences are averaged" if members > 1 else
             f"of {restarts} training runs from different random starts, the best on held-out sentences is kept"
             if restarts > 1 else "the pass best on held-out sentences is kept")
-    return (f"**{m['name']}.** {m.get('description', '')} {start}; it went over the training sentences "
+    return (f"**{m['name']}.** {m.get('description', '')} {start}; it went over the training data "
             f"up to {t['epochs']} times, and {kept}. Its probabilities are calibrated on the held-out "
             f"sentences, so 80% means right about 4 times in 5. Training took "
             f"{t['seconds'] / 60:.0f} minutes on {machine_in_words(t['machine'])}.")
 
 
 def example_label(text: str, expected: str, why: str) -> str:
-    return f"{text} (known failure)" if why else f"{text} ({expected})"
+    if why:
+        return f"{text} (known failure)"
+    if text == LONG_REVIEW:
+        return f"A long review, its verdict at the end ({len(text.split())} words, {expected})"
+    return f"{text} ({expected})"
 
 
 def known_failures() -> str:
-    return "Known failures: " + "; ".join(f"“{text}” should be {expected} but is answered negative: {why}"
-                                          for text, expected, why in EXAMPLES if why) + "."
+    return "Known failures of the default model: " + "; ".join(
+        f"“{text}” should be {expected} but is not: {why}" for text, expected, why in EXAMPLES if why) + "."
+
+
+def english_only(result: dict) -> str:
+    return (f"**{NOT_ENGLISH.capitalize()}?** The models read English only, and most of this text's words "
+            f"(of four letters or more) are unknown to this one ({result['unknown']:,} of the "
+            f"{result['tokens']:,} tokens read), so it gives no label: its guess would say little.")
+
+
+def reading_note(text: str, result: dict) -> str:
+    """How much was read: every token, or the first MAX_TOKENS up to where a word ends, and
+    the words the unread part starts with."""
+    note = f"{result['tokens']:,} tokens read, {result['unknown']:,} not in the model's vocabulary."
+    if result["truncated"]:
+        rest = text[result["characters_read"]:].split()
+        note += (f" **Only the first {result['tokens']:,} tokens were read** (the first "
+                 f"{result['characters_read']:,} of {len(text):,} characters): the rest, from "
+                 f"“{' '.join(rest[:6])} …”, was not.")
+    return note
+
+
+def model_order(m: dict) -> tuple:
+    """Two-label models first, the CNN first of them: sentiment-cnn is the default."""
+    return len(m["hyperparameters"]["labels"]) != 2, "cnn" not in m["name"], m["name"]
 
 
 def build(manifests: dict[str, dict]) -> None:
-    models = served_models(manifests, TASK, SentimentModel, lambda m: "cnn" not in m["name"])  # CNN first
+    models = served_models(manifests, TASK, SentimentModel, model_order)
     if not models:
         gr.Markdown("No sentiment model is installed in weights/.")
         return
@@ -122,35 +212,38 @@ def build(manifests: dict[str, dict]) -> None:
     ours = [manifests[n] for n in names]
 
     def classify(text: str, model: str = names[0]) -> dict:
-        """Positive or negative for an English sentence or review, with calibrated probabilities
-        and the evidence: the n-grams that won the max-over-time pooling, weighted by their push
-        towards the label (negative weight: against it). Only the first 200 tokens are read.
+        """The label of an English sentence or review (positive or negative; a five-label model
+        from very negative to very positive), with calibrated probabilities and the evidence: the
+        known words of the n-grams that won the max-over-time pooling, weighted by their push
+        towards the label (negative weight: against it). The whole text is read in one pass, up
+        to 5,000 tokens: "truncated" says whether it was cut there, "characters_read" how
+        far it was read. "not_english" is true when half or more of the words (of four letters
+        or more) are unknown to the model: it reads English only, and the label says little.
 
         Args:
             text: the sentence or review, in English
-            model: "sentiment-cnn" (Kim's CNN, the default) or "sentiment-bilstm"
+            model: "sentiment-cnn" (Kim's CNN, the default), "sentiment-bilstm", or any other
+                sentiment model /models lists (e.g. "sentiment-cnn-sst1", five labels)
         """
         return choose(models, model).classify(text)
 
     def show(text: str, model: str) -> tuple:
         result = classify(text, model)
-        note = f"{result['tokens']} tokens read, {result['unknown']} not in the model's vocabulary."
-        if result["truncated"]:
-            read_up_to = result["highlights"][-1][0] if result["highlights"][-1][1] is None else ""
-            note += (f" **Only the first {result['tokens']} tokens were read**: the rest, from "
-                     f"“{' '.join(read_up_to.split()[:6])} …”, was not.")
-        return result["probabilities"], result["highlights"], note
+        if result["not_english"]:
+            return NOT_ENGLISH, result["highlights"], english_only(result)
+        return result["probabilities"], result["highlights"], reading_note(text, result)
 
     shown = inline(show, 3)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):
-            text = gr.Textbox(label="Sentence", lines=3, value=DEFAULT_TEXT,
-                              info="English. Shift+Enter classifies (Enter adds a line).")
+            text = gr.Textbox(label="Sentence", lines=3, max_lines=12, value=DEFAULT_TEXT,
+                              info=f"English: a sentence or a whole review (up to {MAX_TOKENS:,} words "
+                                   "and punctuation marks are read). Shift+Enter classifies (Enter adds a line).")
             model = gr.Radio(names, value=names[0], label="Model")
             go = gr.Button("Classify", variant="primary", elem_id="sa-classify")
             status = status_box()
-            label = gr.Label(label="Sentiment (calibrated probabilities)", num_top_classes=2,
-                             elem_id="sentiment-label")
+            label = gr.Label(label="Sentiment (calibrated probabilities)", elem_id="sentiment-label",
+                             num_top_classes=max(len(m["hyperparameters"]["labels"]) for m in ours))
             evidence = gr.HighlightedText(label="Why: the words that drove the decision "
                                                 "(red: pushed towards the answer, blue: against it)",
                                           elem_id="sentiment-evidence")
@@ -163,6 +256,9 @@ def build(manifests: dict[str, dict]) -> None:
                 gr.Markdown(describe(m))
             gr.Markdown(HOW_A_CNN_READS)
     gr.Markdown("### Measured accuracy (%)")
+    gr.Dataframe(served_table(ours), headers=["the models served", *names], interactive=False, wrap=True,
+                 column_widths=[f"{100 - 20 * len(names)}%", *["20%"] * len(names)])
+    gr.Markdown("Every training run, its accuracy on SST-2's test sentences and in MR's cross-validation:")
     gr.Dataframe(accuracy_table(ours), headers=["training run (what it was given)", "SST-2 test", "MR 10-fold"],
                  interactive=False, wrap=True, column_widths=["60%", "20%", "20%"])
     with gr.Accordion("How the models were trained", open=False):

@@ -12,6 +12,7 @@ from gradio_client.exceptions import AppError
 from gradio_client.utils import construct_args
 
 from export.loadtest import call, events
+from serving.limits import MAX_TEXT_CHARS
 
 pytestmark = pytest.mark.slow
 
@@ -19,6 +20,7 @@ TIMEOUT = 60  # seconds per request: a hang fails the case instead of stalling t
 GENERIC = "has not enabled verbose error reporting"  # Gradio's text for an exception that is no gr.Error
 LONG = "the market fell " * 6250
 TEXTS = {"empty": "", "whitespace": " \t\n \u3000 ", "long-100000-chars": LONG, "one-long-word": "x" * 100_000,
+         "at-the-character-limit": LONG[:MAX_TEXT_CHARS],  # 7,500 tokens: each endpoint's own cap answers
          "control-chars": "the\x00 market\x1b[31m fell\x07\x7f\u200b",
          "emoji": "😀🎉 the market 👍🏽", "rtl": "السوق هبط היום", "cjk": "市场下跌 株式市場 주식",
          "html": "<script>alert(1)</script><img src=x onerror=alert(1)> the market"}

@@ -1,12 +1,15 @@
 """The Sentiment tab in headless Chromium at 1400x900 and 390x844: answered on load, the result in
 view after Classify (on a phone right under it), Shift+Enter classifies, an error clears the stale
-answer and its message stays, a shared link opens answered, no table cell is cut. A screenshot
-per viewport, in the folder tests/test_browser.py uses."""
+answer and its message stays, a shared link opens answered, no table cell is cut, a review past
+the token cap says where reading stopped, a text that is not English is said to be so instead of
+labelled. A screenshot per viewport, in the folder tests/test_browser.py uses."""
 import re
 from urllib.parse import quote
 
 import pytest
 
+from serving.sentiment import MAX_TOKENS
+from serving.sentiment_tab import NOT_ENGLISH
 from tests.test_browser import (ATTACK, WAIT, assert_message_stays, assert_not_rendered_as_html, inline_status, open_tab_as_visitor,
                                 playwright, screenshot, textbox)
 from tests.test_browser import browser, served  # noqa: F401 (fixtures)
@@ -74,11 +77,19 @@ def test_a_shared_link_opens_answered(page, served):
 
 
 def test_a_long_review_says_where_reading_stopped_and_html_stays_text(tab):
-    typed = f"{ATTACK} " + "I don't think it's a wonderful film. " * 40
+    typed = f"{ATTACK} " + "I don't think it's a wonderful film. " * 600   # 5,400 tokens
     textbox(tab, "Sentence").fill(typed)
     tab.get_by_role("button", name="Classify").click()
     note = tab.locator("#sentiment-note")
-    expect(note).to_contain_text("Only the first", timeout=WAIT)
+    expect(note).to_contain_text(f"Only the first {MAX_TOKENS:,} tokens were read", timeout=WAIT)
     first_unread = re.search(r"“(\S+)", note.inner_text()).group(1)
     assert f" {first_unread} " in typed, f"the unread tail starts mid-word: {first_unread!r}"
     assert_not_rendered_as_html(tab)
+
+
+def test_a_text_that_is_not_english_gets_no_label(tab):
+    textbox(tab, "Sentence").fill("Der Film war schrecklich langweilig.")
+    tab.get_by_role("button", name="Classify").click()
+    expect(label(tab)).to_have_text(NOT_ENGLISH, timeout=WAIT)
+    expect(tab.locator("#sentiment-note")).to_contain_text("The models read English only")
+    assert_in_view(tab, tab.locator("#sentiment-label"), below=tab.get_by_role("button", name="Classify"))

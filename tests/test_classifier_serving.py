@@ -1,20 +1,26 @@
-"""Serving of the sentiment classifiers: the evidence on constructed examples, and /classify
-through gradio_client on the real app (the shipped models when weights/ has them, else tiny
-models trained here on a synthetic task)."""
+"""Serving of the sentiment classifiers: the evidence on constructed examples, whole texts up to
+the token cap, text that is not English, a five-label model, and /classify through gradio_client
+on the real app (the shipped models when weights/ has them, else tiny models trained here on a
+synthetic task; a five-label one always tiny, in its own app)."""
 import numpy as np
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from classifier_synthetic import tiny_folder
+from classifier_synthetic import FIVE_LABELS, tiny_folder
 from conftest import WEIGHTS_DIR
 from export.app_process import start_app, stop_app
 from serving.errors import InputError
-from serving.sentiment import SentimentModel
-from serving.sentiment_tab import accuracy_table, describe, training_details
+from serving.limits import MAX_TEXT_CHARS
+from serving.sentiment import MAX_TOKENS, SentimentModel
+from serving.sentiment_tab import accuracy_table, describe, served_table, training_details
 from serving.weights import load_manifest
+from tokenization.sst import sst_tokens
 
 SHIPPED = [p for p in sorted(WEIGHTS_DIR.glob("sentiment-*")) if (p / "manifest.json").is_file()]
+NOT_ENGLISH = ["Der Film war schrecklich langweilig.",
+               "Les acteurs sont excellents 😀",
+               "Ce film est magnifique : les acteurs sont excellents et l'histoire est touchante."]
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +30,11 @@ def tiny_weights(tmp_path_factory):
                        ("cnn-ensemble", "sentiment-cnn-ensemble")]:
         tiny_folder(root / name, kind)
     return root
+
+
+@pytest.fixture(scope="module")
+def five_label_folder(tmp_path_factory):
+    return tiny_folder(tmp_path_factory.mktemp("five") / "sentiment-cnn-sst1", labels=FIVE_LABELS)
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +79,75 @@ def test_highlights_give_back_the_text_exactly(tiny_models):
 def test_short_long_and_empty_inputs(tiny_models):
     for model in tiny_models:
         assert model.classify("ok")["tokens"] == 1
-        long = model.classify("wonderful " * 500)
-        assert long["truncated"] and long["tokens"] == 200
-        for bad in ("", "   ", "😀😀"):
+        whole = model.classify("wonderful " * 1000)
+        assert not whole["truncated"] and whole["tokens"] == 1000 and whole["characters_read"] == 10_000
+        long = model.classify("ok " * (MAX_TOKENS + 500))
+        assert long["truncated"] and long["tokens"] == MAX_TOKENS
+        assert long["characters_read"] == 3 * MAX_TOKENS - 1   # where the last token read ends
+        text = "It is a film. " * (MAX_TOKENS // 4 + 50)   # the cut falls between "film" and "."
+        cut = model.classify(text)
+        assert cut["tokens"] == MAX_TOKENS and text[:cut["characters_read"]].endswith(" a film.")
+        assert text[cut["characters_read"]:].startswith(" It is")
+        text = "a " + "It is a don't. " * (MAX_TOKENS // 5 + 50)   # ... or "do" and "n't": up to "a"
+        cut = model.classify(text)
+        assert cut["tokens"] == MAX_TOKENS - 1 and text[cut["characters_read"]:].startswith(" don't.")
+        for bad in ("", "   ", "😀😀", "ok " * (MAX_TEXT_CHARS // 3 + 1)):
             with pytest.raises(InputError):
                 model.classify(bad)
+
+
+def test_the_evidence_covers_the_whole_text(tiny_models):
+    """The one cue word 4,000 tokens in decides the label and is the evidence, in the text's
+    own characters; the filler before it was read too."""
+    text = "the movie was " * 1300 + "awful" + " and the film" * 100
+    start = text.index("awful")
+    for model in tiny_models:
+        result = model.classify(text)
+        assert result["tokens"] == 3900 + 1 + 300 and not result["truncated"], model.name
+        assert result["label"] == "negative", model.name
+        if "bilstm" not in model.name:
+            top = result["evidence"][0]
+            assert (top["word"], top["start"] <= start < top["end"]) == ("awful", True), top
+
+
+@pytest.mark.parametrize("text", NOT_ENGLISH)
+def test_not_english_is_said_and_unknown_words_are_never_evidence(tiny_models, text):
+    for model in tiny_models:
+        result = model.classify(text)
+        assert result["not_english"], (model.name, text)
+        assert_unknown_words_unscored(model, text, result)
+    for model in tiny_models:
+        assert not model.classify("the movie was wonderful")["not_english"]
+
+
+def assert_unknown_words_unscored(model, text, result):
+    for piece, score in result["highlights"]:
+        if score is not None:
+            assert sst_tokens(piece)[0] in model.index, (model.name, piece, score)
+    assert all(sst_tokens(e["word"])[0] in model.index for e in result["evidence"]), result["evidence"]
+    assert any(score is None and sst_tokens(piece) for piece, score in result["highlights"])
+
+
+def test_a_five_label_model(five_label_folder):
+    model = SentimentModel(load_manifest(five_label_folder))
+    for text, label in [("the film was dreadful", "very negative"), ("a really okay movie", "neutral"),
+                        ("this is a wonderful story", "very positive")]:
+        result = model.classify(text)
+        assert list(result["probabilities"]) == FIVE_LABELS
+        assert result["label"] == label and np.isclose(sum(result["probabilities"].values()), 1)
+    assert "on 5 levels from very negative to very positive" in describe(load_manifest(five_label_folder))
+    sst, negation, imdb, mr, ece = served_table([load_manifest(five_label_folder)])
+    assert sst[1].endswith("(SST-1)") and negation[1] == imdb[1] == ece[1] == "— 5 labels"
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no shipped sentiment model in weights/")
+@pytest.mark.parametrize("text", NOT_ENGLISH)
+def test_shipped_models_say_when_a_text_is_not_english(text):
+    for folder in SHIPPED:
+        model = SentimentModel(load_manifest(folder))
+        result = model.classify(text)
+        assert result["not_english"], (folder, result)
+        assert_unknown_words_unscored(model, text, result)
 
 
 @pytest.mark.skipif(not SHIPPED, reason="no shipped sentiment model in weights/")
@@ -114,15 +189,41 @@ def test_classify_endpoint(sentiment_client):
 
 
 def test_classify_endpoint_long_and_bad_input(sentiment_client):
-    long = sentiment_client.predict("a wonderful film . " * 300, api_name="/classify")
-    assert long["truncated"] and long["tokens"] == 200
+    whole = sentiment_client.predict("a wonderful film . " * 300, api_name="/classify")
+    assert not whole["truncated"] and whole["tokens"] == 900 and whole["characters_read"] == 5700
+    long = sentiment_client.predict("a wonderful film . " * 2000, api_name="/classify")
+    assert long["truncated"] and long["tokens"] == MAX_TOKENS and not long["not_english"]
+    german = sentiment_client.predict(NOT_ENGLISH[0], api_name="/classify")
+    assert german["not_english"] and {"label", "probabilities", "evidence"} <= set(german)
     for text, message in [("", "Empty input"), ("😀", "No words found"),
-                          ("x" * 100_001, "too long")]:
+                          ("x" * (MAX_TEXT_CHARS + 1), "too long"), ("x" * 100_001, "too long")]:
         with pytest.raises(AppError, match=message):
             sentiment_client.predict(text, api_name="/classify")
     with pytest.raises(AppError, match="Unknown model"):
         sentiment_client.predict("fine", "no-such-model", api_name="/classify")
     assert sentiment_client.predict("wonderful", api_name="/classify")["label"] == "positive"
+
+
+def test_a_five_label_folder_is_served_and_listed(tiny_weights, five_label_folder):
+    """A five-label folder beside the binary ones: /models lists it, the tab's model choice
+    offers it after them (sentiment-cnn stays the default), /classify answers with its labels."""
+    root = five_label_folder.parent
+    for name in ("sentiment-cnn", "sentiment-bilstm"):
+        (root / name).symlink_to(tiny_weights / name)
+    proc, url = start_app({"WEIGHTS_DIR": str(root)})
+    try:
+        client = Client(url, verbose=False)
+        assert "sentiment-cnn-sst1" in [m["name"] for m in client.predict(api_name="/models")]
+        result = client.predict("a really okay movie", "sentiment-cnn-sst1", api_name="/classify")
+        assert set(result["probabilities"]) == set(FIVE_LABELS) and result["label"] == "neutral"
+        assert set(client.predict("dull", api_name="/classify")["probabilities"]) == {"negative", "positive"}
+        radios = [c["props"]["choices"] for c in client.config["components"]
+                  if c.get("type") == "radio" and c["props"].get("label") == "Model"
+                  and any("sentiment" in str(choice) for choice in c["props"]["choices"])]
+        assert [[choice[0] for choice in r] for r in radios] == [["sentiment-cnn", "sentiment-bilstm",
+                                                                  "sentiment-cnn-sst1"]]
+    finally:
+        stop_app(proc)
 
 
 def test_the_details_say_how_each_model_was_kept(tiny_weights):
@@ -140,3 +241,6 @@ def test_the_accuracy_table_shows_one_decimal_for_every_model():
     cells = [cell for row in rows for cell in row[1:3] if cell is not None]
     assert cells and all(cell.split(" ")[0].count(".") == 1
                          and len(cell.split(" ")[0].split(".")[1]) == 1 for cell in cells)
+    served = served_table([load_manifest(p) for p in SHIPPED])
+    assert [len(row) for row in served] == [1 + len(SHIPPED)] * 5
+    assert all(cell.startswith("— ") or cell.split(" ")[0].count(".") == 1 for row in served for cell in row[1:])
