@@ -2,7 +2,7 @@
 sentence at a time, no padding: the manifest's eval_command), the slice of sentences with a
 negator (data.NEGATORS), the expected calibration error of its probabilities; with --imdb also
 IMDB's 25,000 full test reviews through serving's SentimentModel, what a visitor pasting a review
-gets.
+gets (read whole, up to serving's 5,000-token cap).
 
     python -m export.classifier.evaluate weights/sentiment-cnn [--imdb]
 """
@@ -17,7 +17,7 @@ from export.classifier.data import load_imdb_test, load_sst2, negated
 from export.corpora import DEFAULT_DATA_DIR
 from serving.errors import InputError
 from serving.onnx_session import make_session
-from serving.sentiment import SentimentModel
+from serving.sentiment import MAX_TOKENS, SentimentModel
 from serving.weights import load_manifest, read_vocab
 
 UNK_ID = 1
@@ -44,17 +44,24 @@ def evaluate(folder: str | Path, data_dir: str | Path = DEFAULT_DATA_DIR,
 
 
 def evaluate_imdb(folder: str | Path, data_dir: str | Path = DEFAULT_DATA_DIR) -> dict:
-    """A review serving refuses (longer than its character cap) counts as wrong."""
+    """Each review whole, as /classify reads it (up to serving's MAX_TOKENS: imdb_test_cut says
+    how many were longer). A review serving refuses (longer than its character cap) counts as
+    wrong; imdb_test_not_english: how many it would flag as not English."""
     model = SentimentModel(load_manifest(folder))
     reviews = load_imdb_test(data_dir)
-    correct = refused = 0
+    correct = refused = cut = not_english = 0
     for text, label in reviews:
         try:
-            correct += model.labels.index(model.classify(text)["label"]) == label
+            result = model.classify(text)
         except InputError:
             refused += 1
+            continue
+        correct += model.labels.index(result["label"]) == label
+        cut += result["truncated"]
+        not_english += result["not_english"]
     return {"imdb_test_accuracy": correct / len(reviews), "imdb_test_reviews": len(reviews),
-            "imdb_test_refused": refused, "imdb_tokens_read": model.max_tokens}
+            "imdb_test_refused": refused, "imdb_test_cut": cut, "imdb_test_not_english": not_english,
+            "imdb_tokens_read": MAX_TOKENS}
 
 
 def main() -> None:
