@@ -1,8 +1,12 @@
-"""Latency of one 50-token sentence: the shipped ONNX graph in onnxruntime against the same
-model in torch eager, in-process, medians of runs taken in turns:
+"""Latency of one 50-token sentence (or --tokens of them, a review): the shipped ONNX graph in
+onnxruntime against the same model in torch eager, in-process, medians of runs taken in turns,
+and what /classify costs in-process for that text (serving's SentimentModel.classify:
+tokenizing, the graph, the evidence and the highlights):
 
     python -m export.classifier.bench weights/sentiment-cnn
     python -m export.classifier.bench weights/sentiment-bilstm
+    python -m export.classifier.bench weights/sentiment-cnn --tokens 1000 --runs 200 \
+        --results results/sentiment_whole_texts.json
 
 Both sides get one thread (torch's default here would be one per core, os.cpu_count(); the app
 runs each onnxruntime session on one). Torch eager runs the Explained module (logits and the
@@ -26,7 +30,8 @@ from export.classifier.model import FusedKimCNN, KimCNN, KimCNNEnsemble
 from export.classifier.results import RESULTS, record
 from export.timing import interleaved_median_ms
 from serving.onnx_session import make_session
-from serving.weights import read_vocab
+from serving.sentiment import SentimentModel
+from serving.weights import load_manifest, read_vocab
 
 
 def bench(folder: str | Path, tokens: int = 50, runs: int = 500, batch: int = 1) -> dict:
@@ -35,9 +40,14 @@ def bench(folder: str | Path, tokens: int = 50, runs: int = 500, batch: int = 1)
     torch_default_threads = torch.get_num_threads()
     torch.set_num_threads(1)
     session = make_session(folder / "model.onnx", threads=1)
-    vocab_size = len(read_vocab(folder))
-    ids = np.random.default_rng(0).integers(2, vocab_size, (batch, tokens))
+    vocab = read_vocab(folder)
+    ids = np.random.default_rng(0).integers(2, len(vocab), (batch, tokens))
     ids_t = torch.from_numpy(ids)
+    served = SentimentModel(load_manifest(folder))
+    # a text of the same length in words the tokenizer reads back one token each
+    words = [w for w in vocab[2:] if w.isalpha()]
+    text = " ".join(np.random.default_rng(0).choice(words, tokens))
+    assert served.classify(text)["tokens"] == tokens
 
     def eager(module):
         def run():
@@ -46,7 +56,8 @@ def bench(folder: str | Path, tokens: int = 50, runs: int = 500, batch: int = 1)
         return run
     fns = {"onnxruntime_p50_ms": lambda: session.run(None, {"ids": ids}),
            "torch_eager_p50_ms": eager(explained),
-           "torch_eager_logits_only_p50_ms": eager(explained.model)}
+           "torch_eager_logits_only_p50_ms": eager(explained.model),
+           "serving_classify_p50_ms": lambda: served.classify(text)}
     if isinstance(explained.model, KimCNN | KimCNNEnsemble):
         fns["torch_eager_fused_p50_ms"] = eager(FusedKimCNN(explained))
     result = interleaved_median_ms(fns, runs)
@@ -64,8 +75,11 @@ def main() -> None:
     parser.add_argument("--results", default=RESULTS)
     args = parser.parse_args()
     result = bench(args.folder, args.tokens, args.runs)
-    result["command"] = f"python -m export.classifier.bench {Path(args.folder).as_posix()}"
-    record(args.results, f"bench/{Path(args.folder).name}", result)
+    name = Path(args.folder).name
+    result["command"] = f"python -m export.classifier.bench {Path(args.folder).as_posix()}" + (
+        f" --tokens {args.tokens} --runs {args.runs}" if args.tokens != 50 else "") + (
+        f" --results {args.results}" if args.results != RESULTS else "")
+    record(args.results, f"bench/{name}" + (f"/{args.tokens}-tokens" if args.tokens != 50 else ""), result)
     print(json.dumps(result, indent=2))
 
 
