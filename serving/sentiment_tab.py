@@ -11,6 +11,7 @@ from serving.sentiment import MAX_TOKENS, SentimentModel
 TASK = "sentiment"
 TAB = "Sentiment"
 NOT_ENGLISH = "not English"
+NOT_YET = "— none yet"   # a measure the model's manifest does not carry
 LONG_REVIEW = (
     "I went in with low expectations. The trailer made it look like yet another tired heist "
     "picture, the poster is ugly, and the first twenty minutes do little to change that: the "
@@ -64,7 +65,8 @@ def test_set(metrics: dict) -> str:
 def served_table(manifests: list[dict]) -> list[list]:
     """The served models side by side, a row per measure and a column per model (so that a 390 px
     phone shows every cell whole), each number from the model's manifest, measured on its
-    shipped weights; "—" with why where a model has none."""
+    shipped weights; "—" with why where a model has none (in words short enough for a phone's
+    column)."""
     def row(measure, value):
         return [measure] + [value(m["metrics"], m["hyperparameters"]["labels"]) for m in manifests]
 
@@ -72,14 +74,14 @@ def served_table(manifests: list[dict]) -> list[list]:
         return lambda metrics, labels: value(metrics) if len(labels) == 2 else f"— {len(labels)} labels"
 
     def measured(key, shown=percent):
-        return lambda metrics: shown(metrics[key]) if key in metrics else "— not measured"
+        return lambda metrics: shown(metrics[key]) if key in metrics else NOT_YET
     return [row("SST test sentences (SST-2; SST-1 for five labels)", lambda metrics, labels: percent(
                 metrics[f"{test_set(metrics)}_test_accuracy"]) + ("" if test_set(metrics) == "sst2" else " (SST-1)")),
             row("SST-2 test sentences with a negator (not, n't, no, never, ...)",
                 unless_binary(measured("sst2_test_negation_accuracy"))),
             row("IMDB's 25,000 test reviews, read whole",
                 unless_binary(lambda metrics: imdb_cell(metrics) if "imdb_test_accuracy" in metrics
-                              else "— not measured")),
+                              else NOT_YET)),
             row("MR reviews, 10-fold cross-validation",
                 unless_binary(lambda metrics: percent(metrics["mr_cv_accuracy"]) if "mr_cv_accuracy" in metrics
                               else "— not run")),
@@ -257,7 +259,7 @@ def build(manifests: dict[str, dict]) -> None:
             gr.Markdown(HOW_A_CNN_READS)
     gr.Markdown("### Measured accuracy (%)")
     gr.Dataframe(served_table(ours), headers=["the models served", *names], interactive=False, wrap=True,
-                 column_widths=[f"{100 - 20 * len(names)}%", *["20%"] * len(names)])
+                 column_widths=["40%", *[f"{60 / len(names):.0f}%"] * len(names)], max_height=1000)
     gr.Markdown("Every training run, its accuracy on SST-2's test sentences and in MR's cross-validation:")
     gr.Dataframe(accuracy_table(ours), headers=["training run (what it was given)", "SST-2 test", "MR 10-fold"],
                  interactive=False, wrap=True, column_widths=["60%", "20%", "20%"])
