@@ -136,11 +136,11 @@ def main() -> None:
     local_or_space = "0.0.0.0" if "SPACE_ID" in os.environ else "127.0.0.1"
     server_name = os.environ.get("GRADIO_SERVER_NAME", local_or_space)
     port = explicit_port(server_name)
-    manifests, model_choice.loaded = (LOADING or start_loading()).result()
-    use_remote_models()
     try:
+        manifests, model_choice.loaded = (LOADING or start_loading()).result()
+        use_remote_models()
         demo = build_app(manifests)
-    except WeightsError as err:  # a file the model needs that its manifest does not list
+    except WeightsError as err:  # a file a model needs that its manifest does not list
         raise SystemExit(f"Cannot start: {err}")
     # every request through the queue (api_open=False closes /run/<api>, which skipped it), at most
     # 32 waiting (32 clients each waiting for its answer fit; beyond that a client is told at once
