@@ -12,6 +12,7 @@ import gradio as gr
 
 from serving import page_link
 from serving.errors import InputError
+from serving.example_buttons import answer_examples, example_buttons
 from serving.gradio_internals import on_page_load
 from serving.inline_errors import inline, status_box
 from serving.language_model import MAX_NEW_TOKENS, STRATEGIES, TASK, LanguageModel
@@ -194,9 +195,11 @@ def build(manifests: dict[str, dict]) -> None:
         return view, "Your text's perplexity under each model:\n\n| model | perplexity |\n| --- | ---: |\n" + rows
 
     def gates_control(model: str):
-        """Gates is for the gated cells only: the button is disabled, and says why, for the others."""
+        """Gates is for the gated cells only: the button is disabled, and says why, for the others,
+        and the heatmap of the model before goes (it is labelled with that model's name, but
+        beside "has no gates" it read as this model's)."""
         has_gates = model in gated
-        return gr.Button(interactive=has_gates), gr.Markdown(visible=not has_gates)
+        return gr.Button(interactive=has_gates), gr.Markdown(visible=not has_gates), gr.update() if has_gates else None
 
     model_choices = [(labels[n], n) for n in names]
     gr.Markdown(INTRO)
@@ -206,7 +209,7 @@ def build(manifests: dict[str, dict]) -> None:
                 prompt = gr.Textbox(label="Prompt", value=EXAMPLES[0], min_width=240, elem_id="lm-prompt",
                                     info="The start of a sentence; Enter generates. Empty: a new sentence.")
                 model = gr.Radio(model_choices, value=default, label="Model", min_width=240, elem_id="lm-model")
-            gr.Examples([[e] for e in EXAMPLES], [prompt], label="Prompts to try")
+            examples = example_buttons("Prompts to try (press one)", [(e, [e]) for e in EXAMPLES])
             with gr.Tabs(selected="generate") as actions:
                 with gr.Tab("Generate", id="generate"):
                     with gr.Accordion("Sampling settings", open=False):
@@ -283,9 +286,11 @@ def build(manifests: dict[str, dict]) -> None:
             yield [*answer, *rest]
 
     page_link.answer_on_load(TAB, URL_KEYS, [c.value for c in controls], opened, controls, results)
+    answer_examples(examples, opened, controls, results, api_visibility="private",
+                    then=before_sending("lm-generate", "lm-output", page_link.write_url(TAB, URL_KEYS), controls.index(seed)))
     on_page_load(inline(scored_view, 2), [text, score_model], [scored, scores, score_error], api_visibility="private")
     prompt.submit(lambda: gr.Tabs(selected="generate"), None, actions, queue=False, api_visibility="private")
-    model.change(gates_control, model, [show_gates, no_gates], queue=False, api_visibility="private")
+    model.change(gates_control, model, [show_gates, no_gates, heatmap], queue=False, api_visibility="private")
     gr.api(generate, api_name="generate")
     gr.api(next_word, api_name="next_word")
     gr.api(perplexity, api_name="perplexity")

@@ -3,6 +3,7 @@ sentiment folder installed (a five-label SST-1 model is listed with its own labe
 import gradio as gr
 
 from serving import page_link
+from serving.example_buttons import answer_examples, example_buttons
 from serving.inline_errors import inline, status_box
 from serving.model_choice import choose, served_models
 from serving.plain_words import machine_in_words, percent, three_decimals
@@ -250,8 +251,7 @@ def build(manifests: dict[str, dict]) -> None:
                                                 "(red: pushed towards the answer, blue: against it)",
                                           elem_id="sentiment-evidence")
             note = gr.Markdown(elem_id="sentiment-note")
-            gr.Examples([[e[0]] for e in EXAMPLES], [text], example_labels=[example_label(*e) for e in EXAMPLES],
-                        label="Examples (press one, then Classify)")
+            examples = example_buttons("Examples (press one)", [(example_label(*e), [e[0]]) for e in EXAMPLES])
             gr.Markdown(known_failures())
         with gr.Column(scale=2, min_width=320):
             for m in ours:
@@ -271,4 +271,6 @@ def build(manifests: dict[str, dict]) -> None:
     gr.on([go.click, text.submit], shown, inputs, outputs, js=page_link.write_url(TAB, URL_KEYS),
           api_name="classify_page", api_visibility="private")
     page_link.answer_on_load(TAB, URL_KEYS, [DEFAULT_TEXT, names[0]], shown, inputs, outputs)
+    answer_examples(examples, shown, inputs, outputs, then=page_link.write_url(TAB, URL_KEYS), scroll_to="sa-classify",
+                    api_visibility="private")
     gr.api(classify, api_name="classify")

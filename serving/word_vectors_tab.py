@@ -6,6 +6,7 @@ import pandas as pd
 
 from serving import page_link
 from serving.errors import InputError
+from serving.example_buttons import answer_examples, example_buttons
 from serving.inline_errors import inline, status_box
 from serving.model_choice import choose, served_models
 from serving.plain_words import machine_in_words, percent, three_decimals
@@ -199,10 +200,9 @@ def build(manifests: dict[str, dict]) -> None:
                 tables = [gr.Dataframe(headers=["word", "cosine"], label=f"{n}: nearest words", interactive=False,
                                        wrap=True, min_width=280, column_widths=["65%", "35%"],
                                        elem_id=f"answers-{n}") for n in names]
-            gr.Examples([list(e[:2]) for e in EXAMPLES], [positive, negative],
-                        example_labels=[example_label(*e) for e in EXAMPLES], label="Examples (press one, then Ask)")
             gr.Markdown(known_misses())
         with gr.Column(scale=2, min_width=320):
+            examples = example_buttons("Examples (press one)", [(example_label(*e), list(e[:2])) for e in EXAMPLES])
             plot = gr.Plot(label=f"The analogy in its own plane ({default})", elem_id="analogy-picture")
             caption = gr.Markdown(elem_id="analogy-caption")
     gr.Markdown(BACKGROUND)
@@ -224,6 +224,8 @@ def build(manifests: dict[str, dict]) -> None:
     inputs, outputs = [positive, negative, topn, method], tables + [plot, caption, status]
     gr.on([go.click, positive.submit, negative.submit], shown, inputs, outputs, js=page_link.write_url(TAB, URL_KEYS),
           api_name="word_vectors_page", api_visibility="private")
+    answer_examples(examples, shown, inputs, outputs, then=page_link.write_url(TAB, URL_KEYS), scroll_to="wv-ask",
+                    api_visibility="private")
     page_link.answer_on_load(TAB, URL_KEYS, DEFAULTS, shown, inputs, outputs)
     gr.api(analogy, api_name="analogy")
     gr.api(neighbors, api_name="neighbors")

@@ -156,9 +156,11 @@ def test_gates_say_why_they_are_off_for_the_vanilla_rnn(page, served):
     page.get_by_role("tab", name="Gates").click()
     gates = page.locator("#lm-gates")
     expect(gates).to_be_enabled()
+    expect(page.locator("#lm-heatmap")).to_contain_text("forget", timeout=WAIT)   # the LSTM's, on load
     page.locator("#lm-model").get_by_role("radio", name="vanilla RNN").check()
     expect(gates).to_be_disabled()
     expect(page.get_by_text(re.compile("vanilla RNN has no gates"))).to_be_visible()
+    expect(page.locator("#lm-heatmap")).not_to_contain_text("forget")   # not left beside "no gates"
     page.locator("#lm-model").get_by_role("radio", name="GRU").check()
     expect(gates).to_be_enabled()
     gates.click()
@@ -217,3 +219,14 @@ def test_the_link_holds_the_seed_a_press_drew(page, browser, served):
     shared.goto(page.url)
     expect(shared.locator(OUTPUT)).to_have_value(text, timeout=WAIT)
     shared.close()
+
+
+@desktop_only
+def test_a_prompt_to_try_is_answered_when_pressed(page, client, served):
+    open_tab(page, served)
+    page.get_by_role("button", name="mr. smith is chairman of").click()
+    expect(page.locator(OUTPUT)).to_have_value(re.compile(r"^Mr\. smith is chairman of"), timeout=WAIT)
+    page.get_by_role("tab", name="Next word").click()
+    expected = client.predict("mr. smith is chairman of", "lm-lstm", 1, api_name="/next_word")[0]["word"]
+    expect(page.locator("#lm-chart")).to_contain_text(expected, timeout=WAIT)
+    assert "lm_prompt=mr.+smith+is+chairman+of" in page.url or "lm_prompt=mr.%20smith" in page.url, page.url

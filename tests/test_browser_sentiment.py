@@ -93,3 +93,12 @@ def test_a_text_that_is_not_english_gets_no_label(tab):
     expect(label(tab)).to_have_text(NOT_ENGLISH, timeout=WAIT)
     expect(tab.locator("#sentiment-note")).to_contain_text("The models read English only")
     assert_in_view(tab, tab.locator("#sentiment-label"), below=tab.get_by_role("button", name="Classify"))
+
+
+def test_an_example_is_answered_when_pressed(tab, client):
+    example = "This is not a good movie."
+    tab.get_by_role("button", name=re.compile(f"^{re.escape(example)}")).click()
+    expect(textbox(tab, "Sentence")).to_have_value(example)
+    expect(label(tab)).to_have_text(client.predict(example, api_name="/classify")["label"], timeout=WAIT)
+    expect(tab.locator("#sentiment-evidence")).to_contain_text("good")
+    assert_in_view(tab, tab.locator("#sentiment-label"), below=tab.get_by_role("button", name="Classify"))

@@ -123,3 +123,17 @@ def test_no_table_cell_is_cut_and_typed_html_stays_text(page, served):
     ask(page, ATTACK, "")
     page.wait_for_load_state("networkidle")
     assert_not_rendered_as_html(page)
+
+
+def test_an_example_is_answered_when_pressed(page, client, served):
+    if "word-vectors" not in served:
+        pytest.skip("no word-vector model")
+    open_tab_as_visitor(page, TAB)
+    expect(answers(page)).to_contain_text("queen", timeout=WAIT)
+    expected = client.predict("walking, swam", "walked", 10, api_name="/analogy")[0]["word"]
+    page.get_by_role("button", name=re.compile("^walking − walked \\+ swam")).click()
+    expect(answers(page)).to_contain_text(expected, timeout=WAIT)
+    expect(answers(page)).not_to_contain_text("queen")
+    expect(textbox(page, "Negative words")).to_have_value("walked")
+    assert_in_view(page, answers(page), below=page.get_by_role("button", name="Ask"))   # the phone scrolls up to it
+    assert "wv_positive=walking" in page.url, page.url
