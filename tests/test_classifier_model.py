@@ -145,3 +145,31 @@ def test_reexport_refreshes_the_cross_validation_from_the_results(tmp_path):
     manifest = load_manifest(folder)  # verifies the checksums of the rewritten folder
     assert manifest["comparison"] == results
     assert manifest["metrics"]["mr_cv_accuracy"] == 0.75 and manifest["metrics"]["mr_cv_folds"] == 2
+
+
+def test_a_run_resumed_from_its_state_file_ends_as_an_uninterrupted_one(tmp_path):
+    """--state: the run saved after epoch 2 and resumed to 4 ends with the weights, best epoch
+    and dev history of a run that went to 4 at once (batches of similar length, two dev sets)."""
+    from export.classifier.data import build_vocab, encode
+    from export.classifier.fit import train_model
+    from export.classifier.model import build_model
+    train, dev = sentences(200, seed=0), sentences(50, seed=1)
+    vocab = build_vocab([t for t, _ in train])
+    train, devs = encode(train, vocab), {"a": encode(dev[:25], vocab), "b": encode(dev[25:], vocab)}
+
+    def run(epochs, state, history):
+        torch.manual_seed(0)
+        model = build_model("cnn-rand", len(vocab), dim=16, maps=8)
+        result = train_model(model, train, devs, optimizer="adadelta", lr=1.0, epochs=epochs,
+                             batch_size=25, device=torch.device("cpu"), seed=3, desc="tiny",
+                             by_length=True, score_start=True, state_path=state, history=history)
+        return model, result
+    straight_history, resumed_history = [], []
+    straight, straight_result = run(4, tmp_path / "a.safetensors", straight_history)
+    run(2, tmp_path / "b.safetensors", [])
+    resumed, resumed_result = run(4, tmp_path / "b.safetensors", resumed_history)
+    def scores(history):
+        return [{k: v for k, v in h.items() if k != "seconds"} for h in history]
+    assert resumed_result == straight_result and scores(resumed_history) == scores(straight_history)
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name

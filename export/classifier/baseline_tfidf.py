@@ -11,7 +11,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from export.classifier.data import cv_split, load_imdb_test, load_imdb_train, load_mr, load_sst2, negated
+from export.classifier.data import (cv_split, load_imdb_test, load_imdb_train, load_mr, load_sst2,
+                                   negated, split_imdb_train)
 from export.classifier.results import RESULTS, record
 from export.corpora import DEFAULT_DATA_DIR
 from tokenization.sst import sst_tokens
@@ -71,9 +72,7 @@ def imdb(args) -> None:
     """Trained on IMDB's 25,000 training reviews, whole (C on a fixed tenth of them), measured on
     its 25,000 test reviews, tokenised as serving tokenises user text."""
     reviews = load_imdb_train(args.data_dir, max_tokens=10**9)
-    order = np.random.default_rng(13).permutation(len(reviews))
-    n_dev = len(reviews) // 10
-    pipe, dev_acc, c = fit_select([reviews[i] for i in order[n_dev:]], [reviews[i] for i in order[:n_dev]])
+    pipe, dev_acc, c = fit_select(*split_imdb_train(reviews))
     test = [(sst_tokens(text), label) for text, label in load_imdb_test(args.data_dir)]
     test_acc = pipe.score([t for t, _ in test], [y for _, y in test])
     record(args.results, "tfidf-lr/imdb", {"imdb_test_accuracy": test_acc, "imdb_dev_accuracy": dev_acc,

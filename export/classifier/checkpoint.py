@@ -1,6 +1,8 @@
 """A trained classifier as one safetensors file (fp16 weights, vocabulary, training info), so
-that a network trained on another machine is calibrated, measured and exported here."""
+that a network trained on another machine is calibrated, measured and exported here; and a
+training run's state between epochs, to resume it."""
 import json
+from pathlib import Path
 
 import torch
 
@@ -30,3 +32,40 @@ def load_checkpoint(path):
     model = averaged(singles)
     model.load_state_dict(state)
     return model, vocab, info
+
+
+def save_training_state(path, model, opt, best_state: dict, best_acc: float, best_epoch: int,
+                        epoch: int, history: list) -> None:
+    """A run between epochs (float32 weights, the optimizer's state, the best epoch's weights)
+    as safetensors, written to a temporary name and renamed: a run killed mid-write keeps the
+    previous epoch's file."""
+    from safetensors.torch import save_file
+    opt_state = opt.state_dict()
+    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+    tensors |= {f"best.{k}": v for k, v in best_state.items()}
+    tensors |= {f"opt.{i}.{name}": torch.as_tensor(v) for i, stats in opt_state["state"].items()
+                for name, v in stats.items()}
+    meta = {"best_acc": best_acc, "best_epoch": best_epoch, "epoch": epoch, "history": history,
+            "param_groups": opt_state["param_groups"]}
+    tmp = Path(f"{path}.tmp")
+    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp),
+              metadata={"state": json.dumps(meta)})
+    tmp.replace(path)
+
+
+def load_training_state(path, model, opt) -> tuple[dict, float, int, int, list]:
+    """Restores model and optimizer in place; (best_state, best_acc, best_epoch, epoch, history)."""
+    from safetensors import safe_open
+    with safe_open(str(path), framework="pt") as f:
+        meta = json.loads(f.metadata()["state"])
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+
+    def part(prefix: str) -> dict:
+        return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    model.load_state_dict(part("model."))
+    state: dict = {}
+    for key, value in part("opt.").items():
+        index, name = key.split(".", 1)
+        state.setdefault(int(index), {})[name] = value
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    return part("best."), meta["best_acc"], meta["best_epoch"], meta["epoch"], meta["history"]

@@ -1,5 +1,6 @@
-"""The sentence-classification data of Kim (2014): SST-2 with its splits, MR with 10-fold CV; and
-IMDB's labeled training reviews, a larger set of the same task to train on first.
+"""The sentence-classification data of Kim (2014): SST-2 (and five-class SST-1) with its splits, MR
+with 10-fold CV; and IMDB's labeled training reviews, a larger set of the same task to train on
+first or beside SST-2 (less a fixed tenth kept as IMDB dev).
 
 Sentences come back already tokenised by tokenization.sst, the same rules serving applies to user
 text. Labels: 0 negative, 1 positive.
@@ -13,7 +14,10 @@ from export.corpora import DEFAULT_DATA_DIR, read_reviews
 from tokenization.sst import sst_tokens
 
 LABELS = ("negative", "positive")
+SST1_LABELS = ("very negative", "negative", "neutral", "positive", "very positive")
 SST2_FILES = {split: f"sst2/stsa.binary.{split}" for split in ("train", "dev", "test")}
+SST1_FILES = {split: f"sst1/stsa.fine.{split}" for split in ("train", "dev", "test")}
+SST = {"sst2": (SST2_FILES, LABELS), "sst1": (SST1_FILES, SST1_LABELS)}  # dataset: files, labels
 MR_FILES = ("mr/rt-polarity.neg", "mr/rt-polarity.pos")  # index = label
 IMDB_TRAIN = "imdb/train.jsonl.gz"  # never its test split for training or selection
 IMDB_TEST = "imdb/test.jsonl.gz"    # 25,000 full reviews: evaluation only
@@ -26,10 +30,11 @@ Examples = list[tuple[list[str], int]]
 Encoded = list[tuple[list[int], int]]
 
 
-def load_sst2(data_dir: str | Path = DEFAULT_DATA_DIR) -> dict[str, Examples]:
-    """{"train", "dev", "test"}: [(tokens, label)], lines are 'label sentence'."""
+def load_sst2(data_dir: str | Path = DEFAULT_DATA_DIR, dataset: str = "sst2") -> dict[str, Examples]:
+    """{"train", "dev", "test"}: [(tokens, label)], lines are 'label sentence' (SST-2, or with
+    dataset="sst1" SST-1's sentences labeled 0-4)."""
     splits = {}
-    for split, name in SST2_FILES.items():
+    for split, name in SST[dataset][0].items():
         lines = (Path(data_dir) / name).read_text(encoding="utf-8").splitlines()
         splits[split] = [(sst_tokens(line[2:]), int(line[0])) for line in lines if line.strip()]
     return splits
@@ -51,6 +56,14 @@ def load_imdb_train(data_dir: str | Path = DEFAULT_DATA_DIR, max_tokens: int = 2
         reviews = [reviews[i] for i in np.random.default_rng(seed).permutation(len(reviews))[:limit]]
     label = {"neg": LABELS.index("negative"), "pos": LABELS.index("positive")}
     return [(sst_tokens(r["text"])[:max_tokens], label[r["label"]]) for r in reviews]
+
+
+def split_imdb_train(reviews: list, dev_fraction: float = 0.1, seed: int = 13) -> tuple[list, list]:
+    """(train, dev): a fixed tenth of IMDB's training reviews is its dev set, for choosing C, the
+    epoch or the variant; its test split stays unseen."""
+    order = np.random.default_rng(seed).permutation(len(reviews))
+    n_dev = int(len(reviews) * dev_fraction)
+    return [reviews[i] for i in order[n_dev:]], [reviews[i] for i in order[:n_dev]]
 
 
 def load_imdb_test(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[tuple[str, int]]:

@@ -2,9 +2,11 @@
 sentence at a time, no padding: the manifest's eval_command), the slice of sentences with a
 negator (data.NEGATORS), the expected calibration error of its probabilities; with --imdb also
 IMDB's 25,000 full test reviews through serving's SentimentModel, what a visitor pasting a review
-gets (read whole, up to serving's 5,000-token cap).
+gets (read whole, up to serving's 5,000-token cap). A five-class folder (SST-1's labels) is
+measured on SST-1. --record NAME merges the numbers into the folder's manifest metrics and
+results/classifier_results.json.
 
-    python -m export.classifier.evaluate weights/sentiment-cnn [--imdb]
+    python -m export.classifier.evaluate weights/sentiment-cnn [--imdb] [--record NAME]
 """
 import argparse
 import json
@@ -13,8 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from export.classifier.calibration import expected_calibration_error
-from export.classifier.data import load_imdb_test, load_sst2, negated
+from export.classifier.data import SST1_LABELS, load_imdb_test, load_sst2, negated
+from export.classifier.results import RESULTS, record
 from export.corpora import DEFAULT_DATA_DIR
+from export.manifest import eval_command, write_manifest
 from serving.errors import InputError
 from serving.onnx_session import make_session
 from serving.sentiment import MAX_TOKENS, SentimentModel
@@ -28,19 +32,20 @@ def evaluate(folder: str | Path, data_dir: str | Path = DEFAULT_DATA_DIR,
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text())
     max_tokens = manifest["hyperparameters"]["max_tokens"]
+    dataset = "sst1" if tuple(manifest["hyperparameters"]["labels"]) == SST1_LABELS else "sst2"
     index = {w: i for i, w in enumerate(read_vocab(folder))}
     session = make_session(folder / "model.onnx", threads=1)
-    examples = load_sst2(data_dir)[split]
+    examples = load_sst2(data_dir, dataset)[split]
     logits = np.concatenate([session.run(["logits"], {"ids": np.array(
         [[index.get(t, UNK_ID) for t in tokens[:max_tokens]] or [UNK_ID]], np.int64)})[0]
         for tokens, _ in examples])
     labels = np.array([label for _, label in examples])
     correct = logits.argmax(axis=1) == labels
     slice_ = np.array([negated(tokens) for tokens, _ in examples])
-    return {f"sst2_{split}_accuracy": float(correct.mean()), "sentences": len(examples),
-            f"sst2_{split}_negation_accuracy": float(correct[slice_].mean()),
-            f"sst2_{split}_negation_sentences": int(slice_.sum()),
-            f"sst2_{split}_ece": expected_calibration_error(logits, labels)}
+    return {f"{dataset}_{split}_accuracy": float(correct.mean()), "sentences": len(examples),
+            f"{dataset}_{split}_negation_accuracy": float(correct[slice_].mean()),
+            f"{dataset}_{split}_negation_sentences": int(slice_.sum()),
+            f"{dataset}_{split}_ece": expected_calibration_error(logits, labels)}
 
 
 def evaluate_imdb(folder: str | Path, data_dir: str | Path = DEFAULT_DATA_DIR) -> dict:
@@ -70,11 +75,34 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     parser.add_argument("--split", default="test", choices=["dev", "test"])
     parser.add_argument("--imdb", action="store_true", help="also the 25,000 IMDB test reviews")
+    parser.add_argument("--record", metavar="NAME",
+                        help="write the numbers into the manifest's metrics and, with --imdb, "
+                             "into --results as NAME/imdb (NAME: the run's results key)")
+    parser.add_argument("--results", default=RESULTS)
     args = parser.parse_args()
     result = evaluate(args.folder, args.data_dir, args.split)
     if args.imdb:
         result |= evaluate_imdb(args.folder, args.data_dir)
     print(json.dumps(result, indent=2))
+    if args.record:
+        command = eval_command("classifier.evaluate", args.folder) + (
+            " --imdb" if args.imdb else "") + (f" --split {args.split}" if args.split != "test" else "")
+        record_metrics(Path(args.folder), result, command, args.results, args.record)
+
+
+def record_metrics(folder: Path, result: dict, command: str, results_path: str, name: str) -> None:
+    """The measured numbers into the manifest's metrics (the command beside them) and the IMDB
+    ones into the results JSON as name/imdb, where the tab's table looks for them (the
+    manifest's copy of that JSON, its comparison, refreshed)."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    imdb = "imdb_test_accuracy" in result
+    if imdb:
+        record(results_path, f"{name}/imdb", {k: v for k, v in result.items() if "imdb" in k}
+               | {"command": command})
+    manifest["metrics"] |= ({k: v for k, v in result.items() if k != "sentences"}
+                            | {"evaluate_imdb_command" if imdb else "evaluate_command": command})
+    manifest["comparison"] = json.loads(Path(results_path).read_text())
+    write_manifest(folder, {k: v for k, v in manifest.items() if k != "files"})
 
 
 if __name__ == "__main__":

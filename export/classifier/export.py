@@ -23,6 +23,14 @@ DESCRIPTIONS = {
 }
 
 
+def describe_labels(description: str, labels) -> str:
+    """A description says what the linear layer weighs the features into: the two labels, or
+    SST-1's five grades."""
+    return description if len(labels) == 2 else description.replace(
+        "positive or negative", f"one of {len(labels)} grades, from {labels[0]} through "
+        f"{labels[len(labels) // 2]} to {labels[-1]} (SST-1's labels)")
+
+
 def export_onnx(explained: Explained, path: Path) -> None:
     """A CNN goes out as FusedKimCNN: the same outputs, 2.5x faster in onnxruntime."""
     fused = isinstance(explained.model, KimCNN | KimCNNEnsemble)
@@ -36,9 +44,10 @@ def export_onnx(explained: Explained, path: Path) -> None:
 
 
 def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, metrics: dict, *,
-                 comparison: dict, data_files: list, max_tokens: int = 200) -> None:
-    """model.onnx, vocab.txt and the manifest serving reads (hyperparameters carry the window
-    layout the evidence needs)."""
+                 comparison: dict, data_files: list, max_tokens: int = 200,
+                 labels: tuple = LABELS) -> None:
+    """model.onnx, vocab.txt and the manifest serving reads (hyperparameters carry the labels and
+    the window layout the evidence needs)."""
     out.mkdir(parents=True, exist_ok=True)
     export_onnx(explained, out / "model.onnx")
     write_vocab(out, vocab)
@@ -46,24 +55,29 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
     family, features, members = kind.split("-")[0], model.out.in_features, len(singles)
     architecture = ((f"Kim (2014) CNN, {kind[4:]}" if family == "cnn"
                      else "bidirectional LSTM, max pooling")
-                    + (f", average of {members} networks" if members > 1 else "")
+                    + (f", {'weighted ' if info.get('blend') else ''}average of {members} networks"
+                       if members > 1 else "")
                     + f", {len(vocab)}-word vocabulary")
-    pretrain_epochs = info.get("pretrain_epochs", 0)
-    selection = ("epoch with the best SST-2 dev accuracy" + (
-        " (of the IMDB pass too)" if pretrain_epochs else "") + ", and " + (
+    pretrain_epochs, joint = info.get("pretrain_epochs", 0), info.get("joint_imdb")
+    dev = "SST-1 dev" if len(labels) == 5 else "SST-2 dev"
+    selection = (f"epoch with the best {dev} accuracy" + (
+        " (of the IMDB pass too)" if pretrain_epochs else "") + (
+        " averaged with IMDB dev's (a fixed tenth of IMDB train)" if joint else "") + (
+        f", then of {info['finetune_epochs']} more on SST-2 alone, chosen alike"
+        if info.get("finetune_epochs") else "") + ", and " + (
         f"the {members} restarts best on dev, their logits averaged" if members > 1
-        else "the restart best on dev") + "; softmax temperature fitted on SST-2 dev")
+        else "the restart best on dev") + f"; softmax temperature fitted on {dev}")
     write_manifest(out, {
         "name": out.name, "task": "sentiment", "architecture": architecture,
-        "hyperparameters": {"model": kind, "labels": list(LABELS),
+        "hyperparameters": {"model": kind, "labels": list(labels),
                             "embedding_dim": singles[0].embedding.weight.shape[1],
                             "max_tokens": max_tokens, **model.evidence_layout(),
                             "dropout": model.dropout.p, "max_norm": 3.0},
         "inputs": [{"name": "ids", "dtype": "int64", "shape": ["batch", "tokens"]}],
-        "outputs": [{"name": "logits", "dtype": "float32", "shape": ["batch", len(LABELS)]},
+        "outputs": [{"name": "logits", "dtype": "float32", "shape": ["batch", len(labels)]},
                     {"name": "positions", "dtype": "int64", "shape": ["batch", features]},
                     {"name": "contributions", "dtype": "float32",
-                     "shape": ["batch", len(LABELS), features]},
+                     "shape": ["batch", len(labels), features]},
                     {"name": "shares", "dtype": "float32",
                      "shape": ["batch", features, max(model.evidence_layout()["filter_widths"])]}],
         "training_data": training_data(*data_files),
@@ -77,11 +91,23 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
                      "restarts": info.get("restarts", 1), "members": members,
                      "restart_dev_accuracies": info.get("restart_dev_accuracies"),
                      "extra_vocab": info.get("extra_vocab", 0), "pretrain_epochs": pretrain_epochs,
+                     **{k: info[k] for k in ("init", "joint_imdb", "dev_history", "finetune_epochs", "blend",
+                                             "finetune_dev_history", "finetune_best_epoch") if k in info},
                      "selection": selection},
-        "description": DESCRIPTIONS[family] + (
+        "description": describe_labels(DESCRIPTIONS[family], labels) + (
             f" Its answer is the average of {members} such networks trained from different "
-            "random starts, which is steadier than any one of them." if members > 1 else "")
+            "random starts, which is steadier than any one of them."
+            if members > 1 and not info.get("blend") else "")
+        + (f" Its answer is a weighted average of {members} such networks: the {members - 1} of "
+           f"the CNN shipped before ({1 - info['blend']['weight']:.0%} of the vote, trained on "
+           f"SST-2 after a pass over IMDB's reviews) and one that learned from SST-2 and IMDB's "
+           f"whole reviews together ({info['blend']['weight']:.0%})."
+           if info.get("blend") else "")
         + (" Before SST-2 it read IMDB's 25,000 labeled movie reviews, which teach it sentiment "
-           "words that SST-2's training sentences never show." if pretrain_epochs else ""),
+           "words that SST-2's training sentences never show." if pretrain_epochs else "")
+        + (" It learned from SST-2's sentences and IMDB's labeled movie reviews together, each "
+           f"review read whole (up to {max_tokens:,} tokens), as it reads what you paste."
+           if joint and not info.get("blend") else "")
+,
     })
     print(f"wrote {out}")

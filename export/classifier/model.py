@@ -142,14 +142,19 @@ class KimCNNEnsemble(nn.Module):
     divided by their number), so the ensemble is explained exactly as one CNN is: a member's
     feature still wins its own window and adds its own share to the logits."""
 
-    def __init__(self, members: list[KimCNN]):
+    def __init__(self, members: list[KimCNN], weights: list[float] | None = None):
+        """weights: each member's share of the average (equal by default; they sum to 1)."""
         super().__init__()
         self.members = nn.ModuleList(members)
         self.dropout = members[0].dropout
         self.out = nn.Linear(sum(m.out.in_features for m in members), members[0].out.out_features)
         with torch.no_grad():
-            self.out.weight.copy_(torch.cat([m.out.weight for m in members], 1) / len(members))
-            self.out.bias.copy_(torch.stack([m.out.bias for m in members]).mean(0))
+            if weights is None:
+                self.out.weight.copy_(torch.cat([m.out.weight for m in members], 1) / len(members))
+                self.out.bias.copy_(torch.stack([m.out.bias for m in members]).mean(0))
+            else:
+                self.out.weight.copy_(torch.cat([w * m.out.weight for w, m in zip(weights, members)], 1))
+                self.out.bias.copy_(sum(w * m.out.bias for w, m in zip(weights, members)))
         self.requires_grad_(False)  # assembled from trained members, never trained as a whole
 
     def pooled(self, ids: torch.Tensor, lengths: torch.Tensor | None = None):

@@ -6,6 +6,13 @@ folder (--out) and/or a fp16 safetensors checkpoint (--checkpoint).
     python -m export.classifier.train --model cnn-non-static --vectors weights/word2vec/model.onnx \
         --out weights/sentiment-cnn
 --pretrain-epochs N first trains each network N epochs on IMDB's 25,000 labeled training reviews.
+--joint-imdb trains on SST-2's sentences and IMDB's training reviews together, read whole (up to
+--max-tokens, as serving reads), the epoch chosen on the mean of SST-2 dev and IMDB dev (a fixed
+tenth of IMDB train, data.split_imdb_train); --init starts from a shipped CNN's first network
+(its vocabulary too); --state saves the run after every epoch and resumes from it.
+    python -m export.classifier.train --joint-imdb --init weights/sentiment-cnn --max-tokens 5000 \
+        --state checkpoints/joint.safetensors --out weights/sentiment-cnn
+--dataset sst1: SST-1's five classes (sentences only), the same steps.
 MR: 10-fold cross-validation with a fixed shuffle; each fold's dev slice of its training part
 picks the epoch. Writes accuracies only.
     python -m export.classifier.train --model cnn-rand --dataset mr
@@ -14,6 +21,7 @@ exported here with --from-checkpoint. Every run records its accuracies in --resu
 """
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -24,20 +32,26 @@ from export.classifier.calibration import expected_calibration_error, fit_temper
 from export.classifier.checkpoint import load_checkpoint, save_checkpoint
 from export.classifier.data import (
     IMDB_TRAIN,
-    SST2_FILES,
+    SST,
     classifier_vocab,
     cv_split,
     encode,
     load_imdb_train,
     load_mr,
     load_sst2,
+    negated,
+    split_imdb_train,
 )
 from export.classifier.export import write_folder
-from export.classifier.fit import TRAINING, accuracy, device_name, served_logits, train_restart
-from export.classifier.model import Explained, averaged, build_model
+from export.classifier.fit import (TRAINING, accuracy, batch_logits, device_name, served_logits,
+                                   train_model, train_restart)
+from export.classifier.from_onnx import explained_from_onnx, trainable_from_onnx
+from export.classifier.model import Explained, KimCNNEnsemble, averaged, build_model, networks
 from export.classifier.results import RESULTS, cv_metrics, record
 from export.classifier.vectors import VECTORS, pretrained, read_vectors, vectors_source
 from export.corpora import DEFAULT_DATA_DIR
+
+BLEND_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 def imdb_reviews(args):
@@ -93,9 +107,13 @@ def run_cv(args, device) -> None:
 def train_sst2(args, device, splits):
     """Trains --seeds restarts and keeps the --members best on dev: one model, or (CNNs) an
     ensemble averaging their logits."""
-    source = read_vectors(args.vectors) if args.model != "cnn-rand" else None
-    vocab = classifier_vocab([tokens for tokens, _ in splits["train"]], source, args.extra_vocab)
-    vectors, covered = pretrained(args.model, vocab, source)
+    if args.init:  # a shipped CNN's table (and vocabulary) as the pretrained vectors
+        start, vocab = trainable_from_onnx(args.init)
+        vectors, covered = start.embedding.weight.detach(), len(vocab)
+    else:
+        source = read_vectors(args.vectors) if args.model != "cnn-rand" else None
+        vocab = classifier_vocab([tokens for tokens, _ in splits["train"]], source, args.extra_vocab)
+        vectors, covered = pretrained(args.model, vocab, source)
     train, dev = encode(splits["train"], vocab), encode(splits["dev"], vocab)
     imdb = imdb_reviews(args)
     imdb = imdb and encode(imdb, vocab)
@@ -104,16 +122,16 @@ def train_sst2(args, device, splits):
     restarts = []  # (dev accuracy, seed, best epoch, model)
     for seed in range(args.seed, args.seed + args.seeds):
         torch.manual_seed(seed)
-        model = build_model(args.model, len(vocab), vectors)
+        model = build_model(args.model, len(vocab), vectors, classes=len(SST[args.dataset][1]))
         dev_acc, best_epoch = train_restart(model, train, dev, imdb, hyper=hyper,
                                             pretrain_epochs=args.pretrain_epochs, device=device,
-                                            seed=seed, desc=f"{args.name} SST-2 seed {seed}")
+                                            seed=seed, desc=f"{args.name} {args.dataset} seed {seed}")
         restarts.append((dev_acc, seed, best_epoch, model.cpu()))
         kept = sorted(restarts, key=lambda r: -r[0])[:args.members]
         best = averaged([r[3] for r in kept])
         epochs, seeds = [r[2] for r in kept], [r[1] for r in kept]
         info = {"model": args.model, "name": args.name, "dim": model.embedding.embedding_dim,
-                "vectors": None if vectors is None else vectors_source(args.vectors),
+                "vectors": args.init or (None if vectors is None else vectors_source(args.vectors)),
                 "vocab_with_vectors": covered, "extra_vocab": args.extra_vocab,
                 "pretrain_epochs": args.pretrain_epochs, "machine": device_name(device),
                 "seconds": round(time.time() - started),
@@ -126,28 +144,118 @@ def train_sst2(args, device, splits):
     return best, vocab, info
 
 
-def evaluate_and_write(args, model, vocab: list[str], info: dict, splits, device) -> None:
+def train_joint(args, device, splits):
+    """One network on SST-2 train (repeated --sst2-repeat times an epoch) and IMDB's training
+    reviews whole, less the dev tenth; the epoch kept is the best on the mean of SST-2 dev and
+    IMDB dev accuracy."""
+    reviews = load_imdb_train(args.data_dir, args.max_tokens, args.limit, args.seed)
+    imdb_train, imdb_dev = split_imdb_train(reviews)
+    if args.init:
+        model, vocab = trainable_from_onnx(args.init)
+        covered, source = len(vocab), args.init
+    else:
+        words = read_vectors(args.vectors)
+        # IMDB's own words only through --extra-vocab: all of them would be 75,000+ rows
+        vocab = classifier_vocab([t for t, _ in splits["train"]], words, args.extra_vocab)
+        vectors, covered = pretrained(args.model, vocab, words)
+        model, source = build_model(args.model, len(vocab), vectors), vectors_source(args.vectors)
+    train = encode(splits["train"], vocab) * args.sst2_repeat + encode(imdb_train, vocab)
+    devs = {"sst2": encode(splits["dev"], vocab), "imdb": encode(imdb_dev, vocab)}
+    hyper = {**TRAINING["cnn"], **args.overrides}
+    started, history = time.time(), []
+    torch.manual_seed(args.seed)
+    _, best_epoch = train_model(model, train, devs, device=device, seed=args.seed,
+                                desc=f"{args.name} SST-2 + IMDB", by_length=True,
+                                score_start=bool(args.init), state_path=args.state,
+                                history=history, **hyper)
+    finetune, finetune_best = [], 0
+    if args.finetune_epochs:  # then SST-2 alone; the joint result competes as its epoch 0
+        _, finetune_best = train_model(model, encode(splits["train"], vocab), devs, device=device, seed=args.seed,
+                    desc=f"{args.name} then SST-2", score_start=True,
+                    state_path=args.state and f"{args.state}.finetune", history=finetune,
+                    **{**hyper, "epochs": args.finetune_epochs})
+    info = {"model": args.model, "name": args.name, "dim": model.embedding.embedding_dim,
+            "vectors": source, "vocab_with_vectors": covered, "extra_vocab": args.extra_vocab,
+            "machine": device_name(device), "seconds": round(time.time() - started),
+            "best_epoch": best_epoch, "seed": args.seed, "restarts": 1, "members": 1,
+            "init": args.init, "joint_imdb": {"train_reviews": len(imdb_train),
+                                              "dev_reviews": len(imdb_dev),
+                                              "max_tokens": args.max_tokens,
+                                              "sst2_repeat": args.sst2_repeat},
+            "dev_history": history, **hyper}
+    if args.finetune_epochs:
+        info |= {"finetune_epochs": args.finetune_epochs, "finetune_dev_history": finetune,
+                 "finetune_best_epoch": finetune_best}
+    if args.checkpoint:
+        save_checkpoint(args.checkpoint, model, vocab, info)
+    return model, vocab, info, devs["imdb"]
+
+
+def blend(args, model, vocab: list[str], splits, device):
+    """The networks of the CNN folder --blend-with and this one, their logits averaged with
+    weight w on this one and (1 - w) shared equally by theirs: w chosen from BLEND_WEIGHTS on the
+    mean of SST-2 dev and IMDB dev accuracy (an average of linear layers is one linear layer:
+    exported and explained as one ensemble)."""
+    others, their_vocab = zip(*(trainable_from_onnx(args.blend_with, k)
+                                for k in range(len(networks(explained_from_onnx(args.blend_with).model)))))
+    if their_vocab[0] != vocab:
+        raise SystemExit(f"--blend-with {args.blend_with}: another vocabulary")
+    _, imdb_dev = split_imdb_train(load_imdb_train(args.data_dir, args.max_tokens, args.limit, args.seed))
+    devs = {"sst2": encode(splits["dev"], vocab), "imdb": encode(imdb_dev, vocab)}
+    theirs, ours = averaged(list(others)), model
+    logits = {name: (batch_logits(theirs, dev, device), batch_logits(ours, dev, device))
+              for name, dev in devs.items()}
+    scores = {w: {name: accuracy((1 - w) * a + w * b, [y for _, y in devs[name]])
+                  for name, (a, b) in logits.items()} for w in BLEND_WEIGHTS}
+    best = max(BLEND_WEIGHTS, key=lambda w: (np.mean(list(scores[w].values())), -w))
+    print(f"blend weights on dev: {scores}; chosen {best}", flush=True)
+    members = [*others, model]
+    ensemble = KimCNNEnsemble(members, [(1 - best) / len(others)] * len(others) + [best])
+    return ensemble, {"blend": {"with": args.blend_with, "weight": best, "members": len(members),
+                                "dev": {str(w): v for w, v in scores.items()}},
+                      "members": len(members)}, devs["imdb"]
+
+
+def evaluate_and_write(args, model, vocab: list[str], info: dict, splits, device,
+                       imdb_dev=None) -> None:
+    """Temperature on dev, then every metric on the exported module: dev and test accuracy, the
+    test sentences with a negator, the calibration error (and IMDB dev with --joint-imdb)."""
     data = {split: encode(splits[split], vocab) for split in ("dev", "test")}
     labels = {split: [y for _, y in data[split]] for split in data}
     dev_logits = served_logits(Explained(model), data["dev"], device)
     temperature = fit_temperature(dev_logits, labels["dev"])
     explained = Explained(model, temperature)
-    test_acc = accuracy(served_logits(explained, data["test"], device), labels["test"])
-    metrics = {"sst2_test_accuracy": test_acc,
-               "sst2_dev_accuracy": accuracy(dev_logits, labels["dev"]),
+    test_logits = served_logits(explained, data["test"], device)
+    slice_ = np.array([negated(tokens) for tokens, _ in splits["test"]])
+    d = args.dataset
+    metrics = {f"{d}_test_accuracy": accuracy(test_logits, labels["test"]),
+               f"{d}_dev_accuracy": accuracy(dev_logits, labels["dev"]),
+               f"{d}_test_negation_accuracy": accuracy(test_logits[slice_],
+                                                       np.asarray(labels["test"])[slice_]),
+               f"{d}_test_negation_sentences": int(slice_.sum()),
+               f"{d}_test_ece": expected_calibration_error(test_logits, labels["test"]),
                "temperature": temperature,
                "dev_ece_before_calibration": expected_calibration_error(dev_logits, labels["dev"]),
                "dev_ece_after_calibration": expected_calibration_error(dev_logits / temperature,
                                                                        labels["dev"])}
+    if imdb_dev:
+        metrics["imdb_dev_accuracy"] = accuracy(served_logits(explained, imdb_dev, device),
+                                                [y for _, y in imdb_dev])
     print(json.dumps(metrics, indent=2))
-    record(args.results, f"{args.name}/sst2", {**metrics, "training": info})
+    record(args.results, f"{args.name}/{d}", {**metrics, "training": info,
+                                              "command": command_line()})
     if args.out:
         results = json.loads(Path(args.results).read_text())
+        imdb_used = info.get("pretrain_epochs") or info.get("joint_imdb")
         write_folder(Path(args.out), explained.cpu(), vocab, info,
                      metrics | cv_metrics(results, args.name), comparison=results,
-                     data_files=[Path(args.data_dir) / f for f in SST2_FILES.values()]
-                     + ([Path(args.data_dir) / IMDB_TRAIN] if info.get("pretrain_epochs") else []),
-                     max_tokens=args.max_tokens)
+                     data_files=[Path(args.data_dir) / f for f in SST[d][0].values()]
+                     + ([Path(args.data_dir) / IMDB_TRAIN] if imdb_used else []),
+                     max_tokens=args.max_tokens, labels=SST[d][1])
+
+
+def command_line() -> str:
+    return "python -m export.classifier.train " + " ".join(sys.argv[1:])
 
 
 def parse_overrides(pairs: list[str]) -> dict:
@@ -161,7 +269,7 @@ def main() -> None:
                         choices=["cnn-rand", "cnn-static", "cnn-non-static", "cnn-multichannel",
                                  "bilstm"])
     parser.add_argument("--name", help="results key of this variant (default: --model)")
-    parser.add_argument("--dataset", default="sst2", choices=["sst2", "mr"])
+    parser.add_argument("--dataset", default="sst2", choices=["sst2", "sst1", "mr"])
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     parser.add_argument("--vectors", default=VECTORS,
                         help="model.onnx (with vocab.txt), word2vec .bin, or .safetensors subset")
@@ -173,6 +281,19 @@ def main() -> None:
                         help="add the N most frequent words of --vectors to the vocabulary")
     parser.add_argument("--pretrain-epochs", type=int, default=0,
                         help="first train each network N epochs on IMDB's labeled training reviews")
+    parser.add_argument("--joint-imdb", action="store_true",
+                        help="SST-2: train one CNN on SST-2 and IMDB's training reviews together")
+    parser.add_argument("--sst2-repeat", type=int, default=2,
+                        help="--joint-imdb: SST-2's training sentences this many times an epoch")
+    parser.add_argument("--finetune-epochs", type=int, default=0,
+                        help="--joint-imdb: then this many epochs on SST-2 alone (chosen alike)")
+    parser.add_argument("--init", help="a shipped CNN weights folder: its first network's table "
+                                       "and vocabulary as the vectors (--joint-imdb: the whole "
+                                       "network as the start)")
+    parser.add_argument("--blend-with", help="a CNN weights folder of the same vocabulary: export "
+                                             "its networks and this one averaged, the weight "
+                                             "chosen on SST-2 dev + IMDB dev")
+    parser.add_argument("--state", help="save the run here after every epoch; resume from it")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--folds-run", type=int, default=0, help="run only the first N folds")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N sentences")
@@ -190,22 +311,30 @@ def main() -> None:
                         help="training settings, e.g. epochs=5 lr=0.5 optimizer=adam")
     args = parser.parse_args()
     args.overrides = parse_overrides(args.overrides)
-    args.name = args.name or args.model
+    named, args.name = args.name, args.name or args.model
     if args.members > 1 and (args.model == "bilstm" or args.members > args.seeds):
         parser.error("--members: CNNs only, and at most --seeds")
+    if args.joint_imdb and (args.dataset != "sst2" or args.model == "bilstm"):
+        parser.error("--joint-imdb: SST-2 and a CNN only")
     device = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)  # the initial weights too
     if args.dataset == "mr":
         run_cv(args, device)
         return
-    splits = {k: v[:args.limit or None] for k, v in load_sst2(args.data_dir).items()}
+    splits = {k: v[:args.limit or None] for k, v in load_sst2(args.data_dir, args.dataset).items()}
+    imdb_dev = None
     if args.from_checkpoint:
         model, vocab, info = load_checkpoint(args.from_checkpoint)
-        args.model, args.name = info["model"], info.get("name", info["model"])
+        args.model, args.name = info["model"], named or info.get("name", info["model"])
+    elif args.joint_imdb:
+        model, vocab, info, imdb_dev = train_joint(args, device, splits)
     else:
         model, vocab, info = train_sst2(args, device, splits)
-    evaluate_and_write(args, model, vocab, info, splits, device)
+    if args.blend_with:
+        model, blended, imdb_dev = blend(args, model, vocab, splits, device)
+        info = {**info, **blended}
+    evaluate_and_write(args, model, vocab, info, splits, device, imdb_dev)
 
 
 if __name__ == "__main__":
