@@ -26,6 +26,7 @@ from serving.basics_training import (
 )
 from serving.errors import InputError
 from serving.gradio_internals import on_page_load
+from serving.inline_errors import inline, status_box
 
 FRAMES = 10   # pictures streamed per run, besides the last (each costs the server ~25 ms)
 TAB = "Basics"
@@ -99,7 +100,7 @@ def playground_stream(dataset, noise, test_share, hidden, activation, output, le
     numbers = {"noise": noise, "test share": test_share, "learning rate": learning_rate, "batch": batch_size,
                "steps": steps, "seed": seed}
     if missing := [name for name, value in numbers.items() if value is None]:
-        raise gr.Error(f"Fill in the {' and the '.join(missing)}.")
+        raise InputError(f"Fill in the {' and the '.join(missing)}.")
     hidden = parse_hidden(hidden)
     setup = (dataset, hidden, activation, output, float(learning_rate), int(batch_size), int(steps),
              float(noise), int(seed), float(test_share))
@@ -148,6 +149,7 @@ def build_playground(demo_load):
                 seed = gr.Number(DEFAULTS["seed"], precision=0, label="Seed", min_width=80)
             go = gr.Button("Train", variant="primary", elem_id="playground-train")
         with gr.Column(scale=3, min_width=300):
+            train_error = status_box()
             status = gr.Markdown("Press **Train**: the boundary and the loss curves follow the network as it learns. "
                                  "The spiral has 3 classes; the curve is numbers to fit (regression).",
                                  elem_id="playground-status")
@@ -182,7 +184,8 @@ def build_playground(demo_load):
                    if ignored else gr.skip())
         return [*values, message]
 
-    go.click(playground_stream, controls, [status, picture, curves], api_visibility="private")
+    go.click(inline(playground_stream, 3), controls, [status, picture, curves, train_error], api_visibility="private")
+    go.click(None, controls, link, js=page_link.write_url(TAB, URL_KEYS, then="address"))   # the defaults too
     dataset.input(suggest, dataset, [output, learning_rate], api_visibility="private")
     gr.on([c.change for c in (dataset, noise, test_share, seed)], preview, [dataset, noise, test_share, seed],
           picture, api_visibility="private")
@@ -295,7 +298,7 @@ def build_outputs():
             except InputError as err:
                 results[output], problems = {}, problems + [f"{output}: {err}"]
         if not any(results.values()):
-            raise gr.Error(" ".join(problems))
+            raise InputError(" ".join(problems))
         return (output_summary(results, problems), output_rows(logits, results["sigmoid"], "sigmoid"),
                 output_rows(logits, results["softmax"], "softmax"))
 
@@ -307,12 +310,13 @@ def build_outputs():
             go = gr.Button("Compare", variant="primary", elem_id="losses-compare")
         with gr.Column(scale=3, min_width=300):
             first = compare("2.0, 1.0, 0.1", "0")
+            compare_error = status_box()
             verdict = gr.Markdown(first[0], elem_id="losses-verdict")
             tables = [gr.Dataframe(rows, headers=OUTPUT_HEADERS[output], interactive=False, label=label)
                       for rows, output, label in ((first[1], "sigmoid", "Sigmoid: each unit its own yes/no probability"),
                                                   (first[2], "softmax", "Softmax: the units share a probability of 1"))]
     for event in (go.click, logits.submit, target.submit):
-        event(compare, [logits, target], [verdict, *tables], api_visibility="private")
+        event(inline(compare, 3), [logits, target], [verdict, *tables, compare_error], api_visibility="private")
 
 
 def parse_numbers(text: str, name: str) -> list[float]:

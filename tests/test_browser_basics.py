@@ -9,7 +9,7 @@ import pytest
 
 from serving.basics_tab import OTHER_TABS
 from tests.test_browser import (  # noqa: F401 (browser, served: fixtures)
-    ATTACK, WAIT, assert_not_rendered_as_html, browser, playwright, screenshot, served)
+    ATTACK, WAIT, assert_message_stays, assert_not_rendered_as_html, browser, inline_status, playwright, screenshot, served)
 
 expect = playwright.expect
 pytestmark = pytest.mark.slow
@@ -145,13 +145,25 @@ def test_a_shared_link_opens_configured(page):
 def test_bad_settings_get_a_message_and_typed_html_stays_text(page):
     open_basics(page)
     hidden = part(page, "playground").get_by_label("Hidden layers")
+    train(page)   # an answer that the error must then clear
     hidden.fill(f"4, {ATTACK}")
-    page.get_by_role("button", name="Train").click()
-    expect(page.get_by_text("Hidden layers: give each layer's number of neurons").first).to_be_visible(timeout=3 * WAIT)
+    button = page.get_by_role("button", name="Train")
+    button.click()
+    assert_message_stays(page, "Hidden layers: give each layer's number of neurons", button, assert_in_view)
+    expect(status(page)).not_to_contain_text("Test accuracy")   # the stale answer is gone
     assert_not_rendered_as_html(page)
     hidden.fill("4, 0")
-    page.get_by_role("button", name="Train").click()
-    expect(page.get_by_text("Hidden layer 2 has no neurons").first).to_be_visible(timeout=3 * WAIT)
+    button.click()
+    expect(inline_status(page)).to_contain_text("Hidden layer 2 has no neurons", timeout=3 * WAIT)
+    hidden.fill("4")
+    train(page)
+    expect(inline_status(page)).to_have_count(0)   # an answer hides the message
+
+
+def test_train_with_the_defaults_fills_the_link(page):
+    open_basics(page)
+    train(page)
+    expect(page.locator("#playground-link textarea")).to_have_value(re.compile(r"tab=Basics.*ba_dataset=xor.*ba_steps=500"))
 
 
 def test_one_step_on_the_graph_lowers_the_loss(page, client):
