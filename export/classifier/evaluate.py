@@ -18,7 +18,7 @@ from export.classifier.calibration import expected_calibration_error
 from export.classifier.data import SST1_LABELS, load_imdb_test, load_sst2, negated
 from export.classifier.results import RESULTS, record
 from export.corpora import DEFAULT_DATA_DIR
-from export.manifest import eval_command, write_manifest
+from export.manifest import write_manifest
 from serving.errors import InputError
 from serving.onnx_session import make_session
 from serving.sentiment import MAX_TOKENS, SentimentModel
@@ -85,7 +85,7 @@ def main() -> None:
         result |= evaluate_imdb(args.folder, args.data_dir)
     print(json.dumps(result, indent=2))
     if args.record:
-        command = eval_command("classifier.evaluate", args.folder) + (
+        command = f"python -m export.classifier.evaluate {Path(args.folder).as_posix()}" + (
             " --imdb" if args.imdb else "") + (f" --split {args.split}" if args.split != "test" else "")
         record_metrics(Path(args.folder), result, command, args.results, args.record)
 
