@@ -4,6 +4,7 @@ The prompt's three actions (Generate, Next word, Gates) are sub-tabs, each with 
 above its result, so the result is in view at once on a desktop and directly under the button on
 a phone; scoring a text of one's own follows them, and what the models are sits in a side column
 (below, on a phone). Every result is answered on load."""
+import html
 import json
 import secrets
 import time
@@ -95,6 +96,16 @@ def seed_note(strategy: str, seed: int) -> str:
             "a new text each press.")
 
 
+def unknown_note(lm: LanguageModel, prompt: str) -> str:
+    """Which prompt words the model cannot read: each became <unk>, and the text shows that."""
+    unknown = list(dict.fromkeys(t for t in lm.tokens(prompt) if t not in lm.index))
+    if not unknown:
+        return ""
+    listed = ", ".join(f"'{html.escape(w[:30])}'" for w in unknown[:8]) + (", ..." if len(unknown) > 8 else "")
+    return (f" Not among its {len(lm.vocab):,} words of 1989 news English: {listed}; it read each as `<unk>` "
+            "(a word it does not know), and the text shows `<unk>` where it stood.")
+
+
 def before_sending(button_id: str, result_id: str, then: str = "(...values) => values",
                    seed_at: int | None = None) -> str:
     """js= of an action, run before it is sent: where its result would start below the window's
@@ -139,7 +150,7 @@ def build(manifests: dict[str, dict]) -> None:
         """The UI's stream: (the text so far, the prompt's tokens first; which seed it used) every
         STREAM_EVERY_S and at the end. An empty seed: a fresh one (the page draws it first, to put it in the link)."""
         used = read_seed(seed)
-        note, sent = seed_note(strategy, used), time.monotonic()
+        note, sent = seed_note(strategy, used) + unknown_note(choose(models, model), prompt), time.monotonic()
         for shown, sentence_start in continuation(prompt, model, max_new_tokens, strategy, temperature,
                                                   top_k, top_p, used, True):
             if time.monotonic() - sent >= STREAM_EVERY_S:

@@ -230,3 +230,12 @@ def test_a_prompt_to_try_is_answered_when_pressed(page, client, served):
     expected = client.predict("mr. smith is chairman of", "lm-lstm", 1, api_name="/next_word")[0]["word"]
     expect(page.locator("#lm-chart")).to_contain_text(expected, timeout=WAIT)
     assert "lm_prompt=mr.+smith+is+chairman+of" in page.url or "lm_prompt=mr.%20smith" in page.url, page.url
+
+
+@desktop_only
+def test_a_prompt_word_the_model_does_not_know_is_named(page, served):
+    open_tab(page, served)
+    field(page, "lm-prompt").fill("teh company said")
+    generated(page)
+    expect(page.get_by_text(re.compile("Not among its 10,000 words of 1989 news English: 'teh'"))).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("(a word it does not know)").first).to_be_visible()
