@@ -36,13 +36,25 @@ _NON_SPACE = re.compile(r"\S*")
 
 
 class SentimentModel:
+    """A folder's model.onnx, and where its manifest names one (hyperparameters.long_texts: file,
+    from_tokens, filter_widths, feature_maps) a second graph over the same vocabulary for texts
+    of from_tokens tokens or more: a network trained on sentences reads sentences best, one
+    trained on whole reviews reads reviews best (export/classifier/export.py, route)."""
+
     def __init__(self, manifest: dict):
         self.name = manifest["name"]
-        self.session = make_session(listed_file(manifest, "model.onnx"), memory_arena=False)
         self.index = {w: i for i, w in enumerate(read_vocab(listed_file(manifest, "vocab.txt").parent))}
         hp = manifest["hyperparameters"]
         self.labels, self.pad = hp["labels"], hp["pad"]
-        self.widths = np.repeat(hp["filter_widths"], hp["feature_maps"])
+        graphs = [{"file": "model.onnx", "from_tokens": 0, **hp}] + ([hp["long_texts"]] if "long_texts" in hp else [])
+        # (from how many tokens, session, each feature's filter width), longest first
+        self.graphs = [(g["from_tokens"], make_session(listed_file(manifest, g["file"]), memory_arena=False),
+                        np.repeat(g["filter_widths"], g["feature_maps"])) for g in reversed(graphs)]
+
+    def run(self, ids: np.ndarray) -> tuple[list, np.ndarray]:
+        """The outputs of the graph for a text of this many tokens, and its filter widths."""
+        _, session, widths = next(g for g in self.graphs if ids.shape[1] >= g[0])
+        return session.run(None, {"ids": ids}), widths
 
     def classify(self, text: str, top: int = 5) -> dict:
         """{"label", "probabilities" (one per label of the manifest), "evidence": [{"word",
@@ -65,12 +77,12 @@ class SentimentModel:
         keep, characters_read = words_end(text, spans, MAX_TOKENS)
         spans = spans[:keep]
         ids = np.array([[self.index.get(token, UNK_ID) for token, _, _ in spans]], np.int64)
-        logits, positions, contributions, shares = self.session.run(None, {"ids": ids})
+        (logits, positions, contributions, shares), widths = self.run(ids)
         probs = np.exp(logits[0] - logits[0].max())
         probs /= probs.sum()
         chosen = int(probs.argmax())
         push = contributions[0, chosen] - contributions[0].mean(axis=0)
-        weights, windows = self._evidence(positions[0], push, shares[0], len(spans))
+        weights, windows = self._evidence(positions[0], push, shares[0], len(spans), widths)
         known = ids[0] != UNK_ID
         weights[~known] = 0.0
         best = [t for t in np.argsort(-weights, kind="stable")[:top] if weights[t] > 0]
@@ -89,7 +101,7 @@ class SentimentModel:
         }
 
     def _evidence(self, positions: np.ndarray, push: np.ndarray, shares: np.ndarray,
-                  n: int) -> tuple[np.ndarray, dict]:
+                  n: int, widths: np.ndarray) -> tuple[np.ndarray, dict]:
         """(the weight of each token, {token: (first, end) of the window that gave it most}).
         Each feature's push is split over the tokens of the window that won its pooling by
         their shares in the filter's response: the word that lit a filter gets most of it,
@@ -97,11 +109,11 @@ class SentimentModel:
         offsets = np.arange(shares.shape[1])
         starts = positions - self.pad
         tokens = starts[:, None] + offsets
-        valid = (offsets < self.widths[:, None]) & (tokens >= 0) & (tokens < n)
+        valid = (offsets < widths[:, None]) & (tokens >= 0) & (tokens < n)
         credit = push[:, None] * shares
         weights = np.zeros(n)
         np.add.at(weights, tokens[valid], credit[valid])
-        first, end = np.maximum(starts, 0), np.minimum(starts + self.widths, n)
+        first, end = np.maximum(starts, 0), np.minimum(starts + widths, n)
         features, offsets = np.nonzero(valid)
         # largest credit first (of equal credits, the last pair): each token's first entry wins
         order = np.argsort(credit[features, offsets], kind="stable")[::-1]

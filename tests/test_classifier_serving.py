@@ -244,3 +244,19 @@ def test_the_accuracy_table_shows_one_decimal_for_every_model():
     served = served_table([load_manifest(p) for p in SHIPPED])
     assert [len(row) for row in served] == [1 + len(SHIPPED)] * 5
     assert all(cell.startswith("— ") or cell.split(" ")[0].count(".") == 1 for row in served for cell in row[1:])
+
+
+@pytest.mark.parametrize("folder", [p for p in SHIPPED if "long_texts" in load_manifest(p)["hyperparameters"]],
+                         ids=lambda p: p.name)
+def test_texts_from_the_threshold_on_are_read_by_the_review_graph(folder):
+    """A folder with two graphs (export.classifier.export's route_by_length): shorter texts by
+    model.onnx, texts of from_tokens tokens or more by long.onnx, each as if served alone."""
+    from serving.onnx_session import make_session
+    model = SentimentModel(load_manifest(folder))
+    long_texts = load_manifest(folder)["hyperparameters"]["long_texts"]
+    alone = {name: make_session(folder / name) for name in ("model.onnx", long_texts["file"])}
+    for tokens, graph in ((long_texts["from_tokens"] - 1, "model.onnx"), (long_texts["from_tokens"], long_texts["file"])):
+        ids = np.full((1, tokens), 5, np.int64)
+        np.testing.assert_allclose(model.run(ids)[0][0], alone[graph].run(["logits"], {"ids": ids})[0], rtol=1e-5)
+    review = " ".join(["a dull start, but then a wonderful film."] * 20)
+    assert model.classify(review)["tokens"] >= long_texts["from_tokens"]

@@ -20,9 +20,8 @@ from export.classifier.results import RESULTS, record
 from export.corpora import DEFAULT_DATA_DIR
 from export.manifest import write_manifest
 from serving.errors import InputError
-from serving.onnx_session import make_session
 from serving.sentiment import MAX_TOKENS, SentimentModel
-from serving.weights import load_manifest, read_vocab
+from serving.weights import load_manifest
 
 UNK_ID = 1
 
@@ -33,11 +32,10 @@ def evaluate(folder: str | Path, data_dir: str | Path = DEFAULT_DATA_DIR,
     manifest = json.loads((folder / "manifest.json").read_text())
     max_tokens = manifest["hyperparameters"]["max_tokens"]
     dataset = "sst1" if tuple(manifest["hyperparameters"]["labels"]) == SST1_LABELS else "sst2"
-    index = {w: i for i, w in enumerate(read_vocab(folder))}
-    session = make_session(folder / "model.onnx", threads=1)
+    model = SentimentModel(load_manifest(folder))   # its graph for each length, as served
     examples = load_sst2(data_dir, dataset)[split]
-    logits = np.concatenate([session.run(["logits"], {"ids": np.array(
-        [[index.get(t, UNK_ID) for t in tokens[:max_tokens]] or [UNK_ID]], np.int64)})[0]
+    logits = np.concatenate([model.run(np.array(
+        [[model.index.get(t, UNK_ID) for t in tokens[:max_tokens]] or [UNK_ID]], np.int64))[0][0]
         for tokens, _ in examples])
     labels = np.array([label for _, label in examples])
     correct = logits.argmax(axis=1) == labels

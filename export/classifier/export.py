@@ -1,13 +1,24 @@
 """A trained classifier as the weights folder serving reads: model.onnx (the CNN fused for
-onnxruntime), vocab.txt and the manifest."""
+onnxruntime), vocab.txt and the manifest; and a sentence model joined with a review model into
+one folder, each reading the texts it reads best (route_by_length):
+
+    python -m export.classifier.export --sentences weights/sentiment-cnn --reviews build/joint/sentiment-cnn --out build/routed
+"""
+import argparse
+import json
+import shutil
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from export.classifier.data import LABELS
+from export.classifier.data import LABELS, load_imdb_train, load_sst2, split_imdb_train
 from export.classifier.model import Explained, FusedKimCNN, KimCNN, KimCNNEnsemble, networks
+from export.corpora import DEFAULT_DATA_DIR
 from export.manifest import eval_command, training_data, write_manifest
-from serving.weights import write_vocab
+from serving.onnx_session import make_session
+from serving.sentiment import MAX_TOKENS
+from serving.weights import load_manifest, read_vocab, write_vocab
 
 OPSET = 17
 DESCRIPTIONS = {
@@ -111,3 +122,64 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
 ,
     })
     print(f"wrote {out}")
+
+
+def dev_predictions(folder: Path, examples) -> tuple[np.ndarray, np.ndarray]:
+    """(each example's predicted label under the folder's model.onnx, its length in tokens)."""
+    index = {w: i for i, w in enumerate(read_vocab(folder))}
+    session = make_session(folder / "model.onnx")
+    predicted = [int(session.run(["logits"], {"ids": np.array([[index.get(t, 1) for t in tokens] or [1]],
+                                                            np.int64)})[0].argmax()) for tokens, _ in examples]
+    return np.array(predicted), np.array([max(len(tokens), 1) for tokens, _ in examples])
+
+
+def route_by_length(sentences: Path, reviews: Path, out: Path, data_dir: Path,
+                    thresholds=(20, 40, 60, 80, 100, 150, 200)) -> dict:
+    """One folder from two of the same vocabulary: the `sentences` model for texts shorter than a
+    threshold, the `reviews` model (long.onnx) from it on. The threshold is the one with the best
+    mean of SST-2 dev and IMDB dev accuracy (the fixed tenth of IMDB train); test data is never
+    read here."""
+    if read_vocab(sentences) != read_vocab(reviews):
+        raise SystemExit(f"{sentences} and {reviews} must share one vocabulary")
+    dev = {"sst2": load_sst2(data_dir)["dev"],
+           "imdb": split_imdb_train(load_imdb_train(data_dir, max_tokens=MAX_TOKENS))[1]}
+    labels = {k: np.array([y for _, y in v]) for k, v in dev.items()}
+    short = {k: dev_predictions(sentences, v) for k, v in dev.items()}
+    long = {k: dev_predictions(reviews, v)[0] for k, v in dev.items()}
+    scores = {t: {k: float(np.mean(np.where(short[k][1] >= t, long[k], short[k][0]) == labels[k])) for k in dev}
+              for t in thresholds}
+    best = max(thresholds, key=lambda t: (np.mean(list(scores[t].values())), -t))
+    shutil.copytree(sentences, out, dirs_exist_ok=True)
+    shutil.copyfile(reviews / "model.onnx", out / "long.onnx")
+    manifest, long_manifest = load_manifest(sentences), load_manifest(reviews)
+    long_hp = long_manifest["hyperparameters"]
+    manifest["hyperparameters"] = {**manifest["hyperparameters"], "max_tokens": MAX_TOKENS, "long_texts": {
+        "file": "long.onnx", "from_tokens": best, "filter_widths": long_hp["filter_widths"],
+        "feature_maps": long_hp["feature_maps"], "architecture": long_manifest["architecture"],
+        "training": long_manifest["training"]}}
+    # the sentence model's numbers hold for sentences; the test numbers of the whole are measured
+    # next (python -m export.classifier.evaluate <out> --imdb --record ...)
+    manifest["metrics"] = {k: v for k, v in manifest["metrics"].items() if "imdb_test" not in k} | {
+        "sst2_dev_accuracy": scores[best]["sst2"], "imdb_dev_accuracy": scores[best]["imdb"],
+        "routing_dev_accuracies": {str(t): s for t, s in scores.items()}}
+    manifest["architecture"] += f"; from {best} tokens on, {long_manifest['architecture']} trained on whole IMDB reviews"
+    manifest["description"] += (f" Texts of {best} tokens or more (reviews rather than sentences) go to a second "
+                                "network of the same kind, trained on SST-2 and IMDB's 25,000 whole labelled reviews.")
+    for key in ("folder", "files"):
+        manifest.pop(key, None)
+    return write_manifest(out, manifest)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Join a sentence model and a review model into one folder.")
+    parser.add_argument("--sentences", type=Path, required=True, help="e.g. weights/sentiment-cnn")
+    parser.add_argument("--reviews", type=Path, required=True, help="a folder trained with --joint-imdb")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    args = parser.parse_args()
+    written = route_by_length(args.sentences, args.reviews, args.out, args.data_dir)
+    print(json.dumps(written["metrics"], indent=1))
+
+
+if __name__ == "__main__":
+    main()
