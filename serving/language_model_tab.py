@@ -235,7 +235,7 @@ def build(manifests: dict[str, dict]) -> None:
                                           placeholder="empty: a new one each press")
                         go = gr.Button("Generate", variant="primary", min_width=160, elem_id="lm-generate")
                     generate_error = status_box()
-                    output = gr.Textbox(label="Text (Penn Treebank style: lower case, N for any number)",
+                    output = gr.Textbox(label="Text (the news as the model learned it, N for any number; capitals put back for reading)",
                                         lines=4, interactive=False, elem_id="lm-output")
                     used_seed = gr.Markdown()
                 with gr.Tab("Next word", id="next"):

@@ -111,8 +111,9 @@ def check_phrases(text: str, name: str) -> None:
     for group in re.split(r",", text or ""):
         words = group.lower().split()
         if len(words) > 1 and FUNCTION_WORDS & set(words):
+            phrase = group.strip() if len(group.strip()) <= 60 else group.strip()[:60] + "..."
             raise InputError(
-                f"'{group.strip()}' reads as a phrase or a name of several words, but the vocabulary holds "
+                f"'{phrase}' reads as a phrase or a name of several words, but the vocabulary holds "
                 "single words only (lower case, no phrases), and a query adds up the vectors of its words: "
                 f"'{sorted(FUNCTION_WORDS & set(words))[0]}', one of the most frequent words, would pull the "
                 f"answer towards itself. Try one word for it (e.g. 'usa' or 'america'), or separate the "

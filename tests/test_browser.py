@@ -106,7 +106,7 @@ def screenshot(page, name):
 
 def test_language_model_tab(page, client, served):
     open_tab(page, "Language model", "language-model", served)
-    output = textbox(page, "Text (Penn Treebank style: lower case, N for any number)")
+    output = textbox(page, "Text (the news as the model learned it, N for any number; capitals put back for reading)")
     page.get_by_text("stock prices fell sharply after", exact=True).click()
     playwright.expect(textbox(page, "Prompt")).to_have_value("stock prices fell sharply after")
     page.get_by_role("button", name="Generate").click()
