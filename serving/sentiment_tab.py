@@ -149,9 +149,14 @@ def describe(m: dict) -> str:
     scale = (f", on {len(labels)} levels from {labels[0]} to {labels[-1]}," if len(labels) > 2 else "")
     cv = (f" ({percent(metrics['mr_cv_accuracy'])}% on the MR reviews in 10-fold cross-validation)"
           if "mr_cv_accuracy" in metrics else "")
+    long_texts = m["hyperparameters"].get("long_texts")
+    reviews = (f" Texts of {long_texts['from_tokens']} words and punctuation marks or more, reviews rather than "
+               "sentences, go to a second such network that also learned from IMDB's labelled reviews read whole"
+               + (f"; together they label {percent(metrics['imdb_test_accuracy'])}% of IMDB's 25,000 test reviews correctly."
+                  if "imdb_test_accuracy" in metrics else ".") if long_texts else "")
     return (f"**{m['name']}**: {kind}{averaged}. It learned from {first}{SETS[prefix]}'s movie-review "
             f"sentences labelled by people{scale}{beside}, and labels "
-            f"{percent(metrics[f'{prefix}_test_accuracy'])}% of {SETS[prefix]}'s test sentences correctly{cv}.")
+            f"{percent(metrics[f'{prefix}_test_accuracy'])}% of {SETS[prefix]}'s test sentences correctly{cv}.{reviews}")
 
 
 def training_details(m: dict) -> str:
