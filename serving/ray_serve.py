@@ -45,7 +45,9 @@ class FamilyModels:
         """What a RemoteModel copies once: the plain values the tabs read (vocabulary, manifest,
         gate names, ...) and which methods are generators."""
         model = self.models[name]
-        plain = {k: v for k, v in vars(model).items() if not k.startswith("_")
+        properties = [k for k, v in inspect.getmembers(type(model)) if isinstance(v, property)]
+        values = {**vars(model), **{k: getattr(model, k) for k in properties}}   # gensim's vocabulary: a property
+        plain = {k: v for k, v in values.items() if not k.startswith("_")
                  and isinstance(v, str | int | float | bool | list | tuple | dict | type(None))}
         streams = [k for k, v in inspect.getmembers(type(model)) if inspect.isgeneratorfunction(v)]
         return {"values": plain, "streams": streams}

@@ -47,13 +47,14 @@ class SentimentModel:
         hp = manifest["hyperparameters"]
         self.labels, self.pad = hp["labels"], hp["pad"]
         graphs = [{"file": "model.onnx", "from_tokens": 0, **hp}] + ([hp["long_texts"]] if "long_texts" in hp else [])
-        # (from how many tokens, session, each feature's filter width), longest first
-        self.graphs = [(g["from_tokens"], make_session(listed_file(manifest, g["file"]), memory_arena=False),
+        # (from how many tokens, session, each feature's filter width), longest first; private: a
+        # Ray Serve stand-in copies the plain attributes (serving/ray_serve.py), and sessions are not plain
+        self._graphs = [(g["from_tokens"], make_session(listed_file(manifest, g["file"]), memory_arena=False),
                         np.repeat(g["filter_widths"], g["feature_maps"])) for g in reversed(graphs)]
 
     def run(self, ids: np.ndarray) -> tuple[list, np.ndarray]:
         """The outputs of the graph for a text of this many tokens, and its filter widths."""
-        _, session, widths = next(g for g in self.graphs if ids.shape[1] >= g[0])
+        _, session, widths = next(g for g in self._graphs if ids.shape[1] >= g[0])
         return session.run(None, {"ids": ids}), widths
 
     def classify(self, text: str, top: int = 5) -> dict:
