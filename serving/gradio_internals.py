@@ -14,8 +14,6 @@ from gradio.context import get_blocks_context
 from gradio.server_messages import ProcessCompletedMessage
 
 CHECKED_WITH = "6.31.0"
-# gr.Examples registers an event that copies an example into the inputs: no model work
-EXAMPLE_EVENT_PREFIX = "load_example"
 
 
 def event_functions(demo: gr.Blocks) -> list[BlockFunction]:
@@ -65,12 +63,12 @@ def share_concurrency(demo: gr.Blocks, cheap: set[str], model_limit: int, cheap_
     """One concurrency group for all model work (BlockFunction.concurrency_id/_limit, read
     when the queue first sees the event): Gradio's default_concurrency_limit is per event, so
     4 endpoints at 4 each ran 16 requests at once on 2 cores. The endpoints named in `cheap`
-    (and gr.Examples' copy events) get a group of their own, so they never wait behind models.
+    get a group of their own, so they never wait behind models.
     The public way is concurrency_id= on every .click and gr.api; this covers every tab's
     events, later ones included, in one place."""
     for block_fn in event_functions(demo):
         name = block_fn.api_name or block_fn.name or ""
-        if name in cheap or name.startswith(EXAMPLE_EVENT_PREFIX):
+        if name in cheap:
             block_fn.concurrency_id, block_fn.concurrency_limit = "cheap", cheap_limit
         else:
             block_fn.concurrency_id, block_fn.concurrency_limit = "model-work", model_limit

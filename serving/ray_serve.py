@@ -24,12 +24,8 @@ from ray import serve
 from ray.exceptions import RayActorError, RayTaskError
 
 from serving.language_model import CHUNK_TOKENS, LanguageModel, log_softmax
-from serving.sentiment import SentimentModel
+from serving.preload import LOADERS
 from serving.weights import DEFAULT_WEIGHTS_DIR, load_all
-from serving.word_vectors import load_word_vectors
-
-LOADERS = {"word-vectors": load_word_vectors, "language-model": LanguageModel,
-           "sentiment": SentimentModel}
 BATCH_SIZE, BATCH_WAIT_S = 16, 0.002
 
 
