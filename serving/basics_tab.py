@@ -271,18 +271,21 @@ def build_graph():
     go.click(one_step, setting + [learning_rate] + numbers, shown + numbers, api_visibility="private")
 
 
-# the gradient the lesson is about first, so that a phone shows it without scrolling the table
-OUTPUT_COLUMNS = {"sigmoid": ["outputs", "cross_entropy_gradient", "mse_gradient"],
-                  "softmax": ["outputs", "cross_entropy_gradient", "p_minus_y", "mse_gradient"]}
-OUTPUT_HEADERS = {"sigmoid": ["logit z", "p = σ(z)", "∂BCE/∂z", "∂MSE/∂z"],
-                  "softmax": ["logit z", "p = softmax(z)", "∂CE/∂z", "p - y", "∂MSE/∂z"]}
+# short headers and three decimals, so that five columns fit a 390 px phone without sideways
+# scrolling; the target y beside p shows softmax's ∂CE/∂z as p - y row by row
+OUTPUT_COLUMNS = ["target", "outputs", "cross_entropy_gradient", "mse_gradient"]
+OUTPUT_HEADERS = {"sigmoid": ["z", "y", "p", "∂BCE/∂z", "∂MSE/∂z"], "softmax": ["z", "y", "p", "∂CE/∂z", "∂MSE/∂z"]}
+OUTPUT_WIDTHS = ["16%", "11%", "19%", "27%", "27%"]   # of the table's width: 324 px on a phone
+OUTPUT_LABELS = {"sigmoid": "Sigmoid, p = σ(z) for each logit z: each unit its own yes/no probability",
+                 "softmax": "Softmax, p = softmax(z): the units share a probability of 1"}
 
 
-def output_rows(logits: list[float], result: dict, output: str) -> list[list]:
-    """One row per unit: the logit, the output and each loss's gradient with respect to the logit."""
+def output_rows(logits: list[float], result: dict) -> list[list]:
+    """One row per unit: the logit, its target, the output and each loss's gradient with respect
+    to the logit."""
     if not result:
         return []
-    return [[round(z, 4), *[round(result[key][i], 4) + 0.0 for key in OUTPUT_COLUMNS[output]]]   # + 0.0: no "-0"
+    return [[round(z, 3), *[round(result[key][i], 3) + 0.0 for key in OUTPUT_COLUMNS]]   # + 0.0: no "-0"
             for i, z in enumerate(logits)]
 
 
@@ -299,8 +302,8 @@ def build_outputs():
                 results[output], problems = {}, problems + [f"{output}: {err}"]
         if not any(results.values()):
             raise InputError(" ".join(problems))
-        return (output_summary(results, problems), output_rows(logits, results["sigmoid"], "sigmoid"),
-                output_rows(logits, results["softmax"], "softmax"))
+        return (output_summary(results, problems), output_rows(logits, results["sigmoid"]),
+                output_rows(logits, results["softmax"]))
 
     with gr.Row():
         with gr.Column(scale=2, min_width=300):
@@ -312,9 +315,9 @@ def build_outputs():
             first = compare("2.0, 1.0, 0.1", "0")
             compare_error = status_box()
             verdict = gr.Markdown(first[0], elem_id="losses-verdict")
-            tables = [gr.Dataframe(rows, headers=OUTPUT_HEADERS[output], interactive=False, label=label)
-                      for rows, output, label in ((first[1], "sigmoid", "Sigmoid: each unit its own yes/no probability"),
-                                                  (first[2], "softmax", "Softmax: the units share a probability of 1"))]
+            tables = [gr.Dataframe(rows, headers=OUTPUT_HEADERS[output], interactive=False,
+                                   label=OUTPUT_LABELS[output], column_widths=OUTPUT_WIDTHS)
+                      for rows, output in ((first[1], "sigmoid"), (first[2], "softmax"))]
     for event in (go.click, logits.submit, target.submit):
         event(inline(compare, 3), [logits, target], [verdict, *tables, compare_error], api_visibility="private")
 
@@ -336,11 +339,12 @@ def output_summary(results: dict, problems: list[str]) -> str:
 
     target = next(r["target"] for r in results.values() if r)
     lines = [f"Target y = ({', '.join(f'{v:g}' for v in target)}).", "",
-             "| loss | sigmoid | softmax |", "| --- | --- | --- |",
-             f"| mean squared error | {cell('sigmoid', 'mse')} | {cell('softmax', 'mse')} |",
-             f"| cross-entropy | {cell('sigmoid', 'cross_entropy')} | {cell('softmax', 'cross_entropy')} |", ""]
+             # a row per output layer: the headers' words are short enough for a phone's columns
+             "| output layer | mean squared error | cross-entropy |", "| --- | --- | --- |",
+             *[f"| {output} | {cell(output, 'mse')} | {cell(output, 'cross_entropy')} |" for output in ("sigmoid", "softmax")],
+             ""]
     lines.append("With softmax and cross-entropy the gradient with respect to the logits is exactly **p - y** "
-                 "(the ∂CE/∂z and p - y columns of the softmax table agree): the error itself, however sure "
+                 "(in the softmax table, ∂CE/∂z is p minus y on every row): the error itself, however sure "
                  "the network was. The squared error's gradient also carries the output's slope, which fades "
                  "where a sigmoid saturates: try logits of 8 or -8.")
     return "\n".join(lines + [f"\n{p}" for p in problems])

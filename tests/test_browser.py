@@ -99,6 +99,13 @@ def assert_message_stays(page, message: str, button, assert_in_view):
         playwright.expect(inline_status(page)).to_contain_text(message)
 
 
+def fits_across(page, locator):
+    """Neither cut nor scrolled sideways: the table's full width is on screen."""
+    box = locator.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"], box
+    assert locator.evaluate("t => t.scrollWidth <= t.clientWidth + 1"), "the table scrolls sideways"
+
+
 def screenshot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"{name}.png", full_page=True)

@@ -1,15 +1,16 @@
 """The Basics tab in headless Chromium at 1400x900 and at 390x844: training streams the boundary
 and the loss curves, the result shows without scrolling (on a phone, right under the button), the
 set-up round-trips through the URL and a shared link opens configured; the graph's one step
-lowers the loss; the losses compare side by side; the bridge opens the other tabs. A screenshot
-per part and viewport, in the same folder as tests/test_browser.py's."""
+lowers the loss; the losses compare side by side, their tables whole on a phone; the bridge opens
+the other tabs. A screenshot per part and viewport, in the same folder as tests/test_browser.py's."""
 import re
 
 import pytest
 
 from serving.basics_tab import OTHER_TABS
 from tests.test_browser import (  # noqa: F401 (browser, served: fixtures)
-    ATTACK, WAIT, assert_message_stays, assert_not_rendered_as_html, browser, inline_status, playwright, screenshot, served)
+    ATTACK, WAIT, assert_message_stays, assert_not_rendered_as_html, browser, fits_across, inline_status, playwright, screenshot,
+    served)
 
 expect = playwright.expect
 pytestmark = pytest.mark.slow
@@ -204,6 +205,10 @@ def test_output_layers_and_losses_side_by_side(page, client):
     expect(verdict).to_contain_text(f"{sigmoid['cross_entropy']:.4f}")
     expect(verdict).to_contain_text("p - y")
     assert_in_view(page, verdict, page.get_by_role("button", name="Compare"))
+    tables = losses.locator(".virtual-table-viewport")   # where a Dataframe would scroll
+    expect(tables).to_have_count(2)
+    for table in tables.all():   # the whole table on screen, on a phone too
+        fits_across(page, table)
     screenshot(page, f"basics-losses-{page.viewport_name}")
 
 

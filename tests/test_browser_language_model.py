@@ -13,8 +13,8 @@ import pytest
 from export.bench_lm_page import press_and_wait
 from serving.language_model_tab import TAB
 from tests.test_browser import (  # noqa: F401 (browser, served: fixtures)
-    ATTACK, MORE_THAN_FIVE_WORDS, WAIT, assert_message_stays, assert_not_rendered_as_html, browser, inline_status,
-    open_tab_as_visitor, playwright, screenshot, served)
+    ATTACK, MORE_THAN_FIVE_WORDS, WAIT, assert_message_stays, assert_not_rendered_as_html, browser, fits_across,
+    inline_status, open_tab_as_visitor, playwright, screenshot, served)
 from tests.test_browser_basics import assert_in_view, page  # noqa: F401 (page: a fixture)
 
 expect = playwright.expect
@@ -53,13 +53,6 @@ def seed_shown(page) -> int:
 def intersects_viewport(page, locator):
     box, height = locator.bounding_box(), page.viewport_size["height"]
     assert box and box["y"] < height and box["y"] + box["height"] > 0, f"{box} outside the {height}px view"
-
-
-def fits_across(page, locator):
-    """Neither cut nor scrolled sideways: the table's full width is on screen."""
-    box = locator.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"], box
-    assert locator.evaluate("t => t.scrollWidth <= t.clientWidth + 1"), "the table scrolls sideways"
 
 
 def test_every_result_is_answered_on_load_and_in_view_after_its_button(page, client, served):
