@@ -1,7 +1,8 @@
 """The Sentiment tab in headless Chromium at 1400x900 and 390x844: answered on load, the result in
 view after Classify (on a phone right under it), Shift+Enter classifies, an error clears the stale
-answer and its message stays, a shared link opens answered, no table cell is cut, a review past
-the token cap says where reading stopped, a text that is not English is said to be so instead of
+answer and its message stays, a shared link opens answered, no table cell is cut, the models'
+table names each model whole (broken at most at a hyphen) and fits across, a review past the
+token cap says where reading stopped, a text that is not English is said to be so instead of
 labelled. A screenshot per viewport, in the folder tests/test_browser.py uses."""
 import re
 from urllib.parse import quote
@@ -9,9 +10,9 @@ from urllib.parse import quote
 import pytest
 
 from serving.sentiment import MAX_TOKENS
-from serving.sentiment_tab import NOT_ENGLISH
-from tests.test_browser import (ATTACK, WAIT, assert_message_stays, assert_not_rendered_as_html, inline_status, open_tab_as_visitor,
-                                playwright, screenshot, textbox)
+from serving.sentiment_tab import NOT_ENGLISH, short_name
+from tests.test_browser import (ATTACK, WAIT, assert_message_stays, assert_not_rendered_as_html, fits_across, inline_status,
+                                open_tab_as_visitor, playwright, screenshot, textbox)
 from tests.test_browser import browser, served  # noqa: F401 (fixtures)
 from tests.test_browser_basics import assert_in_view, page  # noqa: F401 (page: both viewports)
 from tests.test_browser_word_vectors import CUT_CELLS
@@ -19,6 +20,20 @@ from tests.test_browser_word_vectors import CUT_CELLS
 expect = playwright.expect
 pytestmark = pytest.mark.slow
 TAB = "Sentiment"
+# the characters after which a header's text goes on to a new line
+LINE_BREAKS = """th => {
+  const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT), range = document.createRange(), after = [];
+  let top = null, previous = '';
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.length; i++) {
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      const box = range.getBoundingClientRect();
+      if (box.width && top !== null && box.top > top + 1) after.push(previous);
+      if (box.width) { top = box.top; previous = node.data[i]; }
+    }
+  }
+  return after;
+}"""
 
 
 @pytest.fixture
@@ -102,3 +117,19 @@ def test_an_example_is_answered_when_pressed(tab, client):
     expect(label(tab)).to_have_text(client.predict(example, api_name="/classify")["label"], timeout=WAIT)
     expect(tab.locator("#sentiment-evidence")).to_contain_text("good")
     assert_in_view(tab, tab.locator("#sentiment-label"), below=tab.get_by_role("button", name="Classify"))
+
+
+def test_the_models_table_names_each_model_whole(tab, client):
+    """Its headers are the models' short names, each on one line or broken after a hyphen (they
+    broke inside a word on a phone), and the table fits across."""
+    names = [m["name"] for m in client.predict(api_name="/models") if m["task"] == "sentiment"]
+    table = tab.locator("#sa-measured")
+    table.scroll_into_view_if_needed()
+    headers = table.locator(".header-table th")
+    expect(headers).to_have_count(1 + len(names))
+    texts = [text.strip() for text in headers.all_inner_texts()]
+    assert texts[0] == "measure" and sorted(texts[1:]) == sorted(map(short_name, names)), texts
+    for header in headers.all():
+        assert set(header.evaluate(LINE_BREAKS)) <= {" ", "-"}, header.inner_text()
+    fits_across(tab, table.locator(".virtual-table-viewport"))
+    screenshot(tab, f"sentiment-models-{tab.viewport_name}")
