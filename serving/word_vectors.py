@@ -121,15 +121,32 @@ def check_query(model, positive: list[str], negative: list[str], topn: int) -> N
                          f"{MAX_QUERY_WORDS}, positive and negative together).")
     seen = set()
     for word in positive + negative:
-        shown = word if len(word) <= 40 else word[:40] + "..."  # a 100,000-letter "word" stays out of the message
         if word in seen:
-            raise InputError(f"'{shown}' is given more than once; use each word once.")
+            raise InputError(f"'{shown(word)}' is given more than once; use each word once.")
         seen.add(word)
-        if word not in model.index:
-            close = suggest(model.vocabulary, word)
-            hint = f" Close words that are known: {', '.join(close)}." if close else ""
-            raise InputError(f"'{shown}' is not in the vocabulary of {model.name} "
-                             f"({len(model.vocabulary):,} most frequent words).{hint}")
+    if unknown := [word for word in positive + negative if word not in model.index]:
+        raise InputError(unknown_words(model, unknown, len(seen)))
+
+
+def shown(word: str) -> str:
+    """A word as a message quotes it: a 100,000-letter "word" stays out of the message."""
+    return word if len(word) <= 40 else word[:40] + "..."
+
+
+def unknown_words(model, unknown: list[str], asked: int) -> str:
+    """Every unknown word of a query, each with the known spellings close to it; when most of the
+    query is unknown, why: the vocabulary is English (a query typed in French otherwise got a
+    list of unknown words and nothing that said so)."""
+    close = {word: suggest(model.vocabulary, word) for word in unknown}
+    if len(unknown) == 1:
+        hint = f" Close words that are known: {', '.join(close[unknown[0]])}." if close[unknown[0]] else ""
+    else:
+        found = [f"{', '.join(words)} (for '{shown(word)}')" for word, words in close.items() if words]
+        hint = f" Close words that are known: {'; '.join(found)}." if found else ""
+    words = ", ".join(f"'{shown(word)}'" for word in unknown)
+    why = (f": the vectors know English words only, the {len(model.vocabulary):,} most frequent words of English "
+           "Wikipedia text." if 2 * len(unknown) > asked else f" ({len(model.vocabulary):,} most frequent words).")
+    return f"{words} {'is' if len(unknown) == 1 else 'are'} not in the vocabulary of {model.name}{why}{hint}"
 
 
 def suggest(vocabulary: list[str], word: str, n: int = 5) -> list[str]:

@@ -51,6 +51,7 @@ def test_analogy_without_negative_words_answers_as_most_similar_with_positives_o
 
 @pytest.mark.parametrize("args, message", [
     (("kingg, woman", "man"), "'kingg' is not in the vocabulary"),
+    (("reine", ""), "the vectors know English words only, the 40,000 most frequent words of English Wikipedia"),
     (("", "man"), "at least one positive word"),
     (("2020", ""), "the vocabulary has no numbers"),
     (("1990s, man", "woman"), "'1990s' has digits"),

@@ -1,4 +1,6 @@
 """The word-vector query graph and the shipped vectors."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from gensim.test.utils import datapath
@@ -8,7 +10,7 @@ from export.word2vec.export import rewrite_folder, write_word_vectors_folder
 from export.word2vec.from_onnx import stored_embeddings
 from serving.errors import InputError
 from serving.weights import load_all, load_manifest
-from serving.word_vectors import OnnxWordVectors, answer, load_word_vectors
+from serving.word_vectors import OnnxWordVectors, answer, check_query, load_word_vectors
 from tests.conftest import WEIGHTS_DIR
 
 RANDOM_MANIFEST = {"name": "random", "task": "word-vectors", "architecture": "random vectors (test)",
@@ -119,6 +121,28 @@ def test_query_errors_name_the_problem(ours):
         answer(model, ["king", "king"], ["man"])
     with pytest.raises(InputError, match="topn must be"):
         answer(model, ["king"], [], topn=0)
+
+
+ENGLISH_ONLY = "the vectors know English words only, the 6 most frequent words of English Wikipedia text"
+
+
+def test_a_query_mostly_of_unknown_words_says_the_vocabulary_is_english():
+    """French typed into the tab ("reine", "voiture - homme") got a list of unknown words and no
+    reason; a typo among known words keeps its plain message."""
+    words = ["king", "queen", "man", "woman", "homme", "rein"]
+    model = SimpleNamespace(name="vectors", vocabulary=words, index={w: i for i, w in enumerate(words)})
+    with pytest.raises(InputError) as one:
+        check_query(model, ["reine"], [], 10)
+    assert str(one.value) == (f"'reine' is not in the vocabulary of vectors: {ENGLISH_ONLY}. "
+                              "Close words that are known: rein.")
+    with pytest.raises(InputError) as two:
+        check_query(model, ["reine", "voiture"], ["homme"], 10)
+    assert str(two.value).startswith(f"'reine', 'voiture' are not in the vocabulary of vectors: {ENGLISH_ONLY}.")
+    assert "rein (for 'reine')" in str(two.value)
+    with pytest.raises(InputError) as typo:
+        check_query(model, ["kingg", "woman"], ["man"], 10)
+    assert str(typo.value) == ("'kingg' is not in the vocabulary of vectors (6 most frequent words). "
+                               "Close words that are known: king.")
 
 
 def test_both_manifests_measure_analogies_over_the_whole_vocabulary_and_both_word_pair_sets():
