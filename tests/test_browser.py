@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from export.bench_lm_page import press_and_wait
+
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
 
@@ -40,7 +42,9 @@ def page(browser, app_url):
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(app_url)
-    page.wait_for_load_state("networkidle")  # the Svelte app has mounted and wired its events
+    # the app has mounted once its first tab shows (not "networkidle": on a busy machine the page's
+    # own polling can keep the network from ever going quiet)
+    playwright.expect(page.get_by_role("tab", name="Basics")).to_be_visible(timeout=WAIT)
     yield page
     page.close()
 
@@ -126,8 +130,7 @@ def test_language_model_tab(page, client, served):
     shows(page, f'{client.predict(text, api_name="/perplexity")["perplexity"]:.1f}')
 
     textbox(page, "Prompt").fill(f"the company {ATTACK}")
-    page.get_by_role("button", name="Generate").click()
-    playwright.expect(output).not_to_have_value(first_text, timeout=WAIT)
-    page.wait_for_load_state("networkidle")  # the stream has ended
+    press_and_wait(page, "lm-generate", "lm-output", WAIT)   # the output's status tracker busy, then idle: the stream has ended
+    playwright.expect(output).not_to_have_value(first_text)
     screenshot(page, "generate")
     assert_not_rendered_as_html(page)

@@ -68,17 +68,15 @@ def test_every_result_is_answered_on_load_and_in_view_after_its_button(page, cli
     assert_in_view(page, page.locator("#lm-output"), generate)
     screenshot(page, f"language-model-generate-{page.viewport_name}")
 
-    for tab, button, result in [("Next word", "#lm-next-word", "#lm-chart"), ("Gates", "#lm-gates", "#lm-heatmap")]:
+    for tab, button, result in [("Next word", "lm-next-word", "lm-chart"), ("Gates", "lm-gates", "lm-heatmap")]:
         page.get_by_role("tab", name=tab).click()
-        page.locator(button).click()
-        page.wait_for_load_state("networkidle")
-        intersects_viewport(page, page.locator(result))
-        assert_in_view(page, page.locator(result), page.locator(button))
+        press_and_wait(page, button, result, WAIT)   # its result's status tracker busy, then idle (not "networkidle")
+        intersects_viewport(page, page.locator(f"#{result}"))
+        assert_in_view(page, page.locator(f"#{result}"), page.locator(f"#{button}"))
         screenshot(page, f"language-model-{tab.lower().replace(' ', '-')}-{page.viewport_name}")
     expect(page.locator("#lm-heatmap table tr")).to_have_count(1 + 2 * (1 + 3))   # the words; per layer its name, 3 gates
 
-    page.locator("#lm-score").click()
-    page.wait_for_load_state("networkidle")
+    press_and_wait(page, "lm-score", "lm-scored", WAIT)
     intersects_viewport(page, page.locator("#lm-scored"))
     screenshot(page, f"language-model-scored-{page.viewport_name}")
 
