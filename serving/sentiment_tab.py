@@ -76,18 +76,25 @@ def served_table(manifests: list[dict]) -> list[list]:
 
     def measured(key, shown=percent):
         return lambda metrics: shown(metrics[key]) if key in metrics else NOT_YET
-    return [row("SST test sentences (SST-2; SST-1 for five labels)", lambda metrics, labels: percent(
-                metrics[f"{test_set(metrics)}_test_accuracy"]) + ("" if test_set(metrics) == "sst2" else " (SST-1)")),
-            row("SST-2 test sentences with a negator (not, n't, no, never, ...)",
-                unless_binary(measured("sst2_test_negation_accuracy"))),
+
+    def on_its_own_set(measure, shown=percent):
+        """SST-2's measure, or SST-1's for a five-label model, saying which."""
+        def value(metrics, labels):
+            key = f"{test_set(metrics)}_test_{measure}"
+            return (shown(metrics[key]) + ("" if test_set(metrics) == "sst2" else " (SST-1)")
+                    if key in metrics else NOT_YET)
+        return value
+    return [row("SST test sentences (SST-2; SST-1 for five labels)", on_its_own_set("accuracy")),
+            row("the same, those with a negator (not, n't, no, never, ...)",
+                on_its_own_set("negation_accuracy")),
             row("IMDB's 25,000 test reviews, read whole",
                 unless_binary(lambda metrics: imdb_cell(metrics) if "imdb_test_accuracy" in metrics
                               else NOT_YET)),
             row("MR reviews, 10-fold cross-validation",
                 unless_binary(lambda metrics: percent(metrics["mr_cv_accuracy"]) if "mr_cv_accuracy" in metrics
                               else "— not run")),
-            row("calibration error on SST-2 test (ECE, 0 = calibrated)",
-                unless_binary(measured("sst2_test_ece", three_decimals)))]
+            row("calibration error on the same test sentences (ECE, 0 = calibrated)",
+                on_its_own_set("ece", three_decimals))]
 
 
 def short_name(name: str) -> str:
@@ -151,7 +158,7 @@ def describe(m: dict) -> str:
     prefix = test_set(metrics)
     first = "IMDB's 25,000 labelled movie reviews, then " if t.get("pretrain_epochs") else ""
     beside = " and IMDB's labelled movie reviews, read whole" if t.get("joint_imdb") else ""
-    scale = (f", on {len(labels)} levels from {labels[0]} to {labels[-1]}," if len(labels) > 2 else "")
+    scale = (f", on {len(labels)} levels from {labels[0]} to {labels[-1]}" if len(labels) > 2 else "")
     cv = (f" ({percent(metrics['mr_cv_accuracy'])}% on the MR reviews in 10-fold cross-validation)"
           if "mr_cv_accuracy" in metrics else "")
     long_texts = m["hyperparameters"].get("long_texts")

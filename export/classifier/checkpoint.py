@@ -20,14 +20,15 @@ def save_checkpoint(path, model, vocab: list[str], info: dict) -> None:
 
 
 def load_checkpoint(path):
-    """(model with the checkpoint's weights, vocab, info)."""
+    """(model with the checkpoint's weights, vocab, info); as many labels as its output layer has."""
     from safetensors import safe_open
     with safe_open(str(path), framework="pt") as f:
         meta = f.metadata()
         state = {k: f.get_tensor(k).float() for k in f.keys()}
     vocab, info = meta["vocab"].split("\n"), json.loads(meta["info"])
     kind = "cnn-non-static" if info["model"] == "cnn-multichannel" else info["model"]
-    singles = [build_model(kind, len(vocab), torch.zeros(len(vocab), info["dim"]))
+    classes = state["out.bias"].shape[0]
+    singles = [build_model(kind, len(vocab), torch.zeros(len(vocab), info["dim"]), classes=classes)
                for _ in range(info.get("members", 1))]
     model = averaged(singles)
     model.load_state_dict(state)
