@@ -297,7 +297,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--folds-run", type=int, default=0, help="run only the first N folds")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N sentences")
-    parser.add_argument("--max-tokens", type=int, default=200, help="serving truncates to this")
+    parser.add_argument("--max-tokens", type=int, default=200,
+                        help="IMDB reviews are cut to this in training; the manifest records it")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seeds", type=int, default=1,
                         help="SST-2: train this many restarts (seeds), keep the best on dev")
