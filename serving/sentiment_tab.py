@@ -74,9 +74,6 @@ def served_table(manifests: list[dict]) -> list[list]:
     def unless_binary(value):
         return lambda metrics, labels: value(metrics) if len(labels) == 2 else f"— {len(labels)} labels"
 
-    def measured(key, shown=percent):
-        return lambda metrics: shown(metrics[key]) if key in metrics else NOT_YET
-
     def on_its_own_set(measure, shown=percent):
         """SST-2's measure, or SST-1's for a five-label model, saying which."""
         def value(metrics, labels):
