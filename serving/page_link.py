@@ -16,10 +16,9 @@ import gradio as gr
 from serving.gradio_internals import on_page_load
 
 OTHER_TABS_KEYS = r"/^([a-z]{2}_|tab$)/"
-# on a phone the tabs that do not fit are buttons in the "More tabs" menu, without role="tab"
+# every tab is a button with role="tab", on a phone too (the app's tab bar wraps: app.py)
 SELECT_TAB = """(tab) => {
-  const button = [...document.querySelectorAll('button[role="tab"], .overflow-dropdown button')]
-    .find(b => b.textContent.trim() === tab);
+  const button = [...document.querySelectorAll('button[role="tab"]')].find(b => b.textContent.trim() === tab);
   if (button) { button.click(); window.scrollTo(0, 0); }
 }"""
 

@@ -220,6 +220,6 @@ def test_the_bridge_opens_the_other_tabs(page, served):
     for task, tab in OTHER_TABS.items():
         if task in served:
             part(page, "to-nlp").get_by_role("button", name=f"Open {tab}").click()
-            # the tab button itself (on a phone the last tabs sit in the overflow menu)
+            # the tab button itself
             expect(page.locator(f'button[role="tab"]:text-is("{tab}")')).to_have_attribute("aria-selected", "true")
             page.get_by_role("tab", name="Basics").click()
