@@ -286,7 +286,9 @@ def build(manifests: dict[str, dict]) -> None:
             gr.Markdown(training_details(m))
 
     inputs, outputs = [text, model], [label, evidence, note, status]
-    gr.on([go.click, text.submit], shown, inputs, outputs, js=page_link.write_url(TAB, URL_KEYS),
+    # choosing another model answers with it at once: the old model's answer stayed under the
+    # new choice until Classify was pressed (.input: the visitor's choice, not a link's)
+    gr.on([go.click, text.submit, model.input], shown, inputs, outputs, js=page_link.write_url(TAB, URL_KEYS),
           api_name="classify_page", api_visibility="private")
     page_link.answer_on_load(TAB, URL_KEYS, [DEFAULT_TEXT, names[0]], shown, inputs, outputs)
     answer_examples(examples, shown, inputs, outputs, then=page_link.write_url(TAB, URL_KEYS), scroll_to="sa-classify",

@@ -1,5 +1,5 @@
 """The Sentiment tab in headless Chromium at 1400x900 and 390x844: answered on load, the result in
-view after Classify (on a phone right under it), Shift+Enter classifies, an error clears the stale
+view after Classify (on a phone right under it), choosing another model answers with it, Shift+Enter classifies, an error clears the stale
 answer and its message stays, a shared link opens answered, no table cell is cut, the models'
 table names each model whole (broken at most at a hyphen) and fits across, a review past the
 token cap says where reading stopped, a text that is not English is said to be so instead of
@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from serving.sentiment import MAX_TOKENS
-from serving.sentiment_tab import NOT_ENGLISH, short_name
+from serving.sentiment_tab import DEFAULT_TEXT, NOT_ENGLISH, short_name
 from tests.test_browser import (ATTACK, WAIT, assert_message_stays, assert_not_rendered_as_html, fits_across, inline_status,
                                 open_tab_as_visitor, playwright, screenshot, textbox)
 from tests.test_browser import browser, served  # noqa: F401 (fixtures)
@@ -59,6 +59,18 @@ def test_answered_on_load_then_in_view_after_classify(tab, client):
     expect(tab.locator("#sentiment-evidence")).to_contain_text("lifeless")
     assert tab.evaluate(CUT_CELLS.replace("#TAB_ID ", "")) == []
     screenshot(tab, f"sentiment-{tab.viewport_name}")
+
+
+def test_choosing_another_model_answers_with_it(tab, client):
+    """No Classify press: the label shown is the newly chosen model's, for the text in the box."""
+    answers = {m["name"]: client.predict(DEFAULT_TEXT, m["name"], api_name="/classify")["label"]
+               for m in client.predict(api_name="/models") if m["task"] == "sentiment"}
+    other = next((name for name, answer in answers.items() if answer != label(tab).inner_text()), None)
+    if other is None:
+        pytest.skip(f"every served model labels {DEFAULT_TEXT!r} alike")
+    tab.get_by_role("radio", name=other, exact=True).check()
+    expect(label(tab)).to_have_text(answers[other], timeout=WAIT)
+    expect(tab).to_have_url(re.compile(f"sa_model={other}"))
 
 
 def test_shift_enter_classifies_and_enter_adds_a_line(tab):
