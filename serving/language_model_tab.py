@@ -177,7 +177,9 @@ def build(manifests: dict[str, dict]) -> None:
 
     def perplexity(text: str, model: str = default) -> dict:
         """Perplexity of the text under the model (its tokens and a final <eos>), the number of
-        tokens scored and how many words were out of the vocabulary (scored as <unk>)."""
+        tokens scored, how many words were out of the vocabulary (scored as <unk>) and "warning":
+        a sentence saying so when half or more of the words were ("" otherwise; the models know
+        English news words only)."""
         return choose(models, model).perplexity(text)
 
     def gates(prompt: str, model: str = gated[0] if gated else default) -> dict:
@@ -190,7 +192,7 @@ def build(manifests: dict[str, dict]) -> None:
         [{"token", "in_vocabulary", "probability", "rank" (1: its first guess; <unk> not counted),
         "cross_entropy" (-ln probability), "alternatives": the topn (0..50) likeliest words there}],
         "perplexity": exp of the mean cross-entropy, the /perplexity of the text, "oov": words
-        scored as <unk>}."""
+        scored as <unk>, "warning": as /perplexity's}."""
         return choose(models, model).token_scores(text, int(topn))
 
     def next_word_chart(prompt: str, model: str):
@@ -201,9 +203,11 @@ def build(manifests: dict[str, dict]) -> None:
 
     def scored_view(text: str, model: str) -> tuple[str, str]:
         """The text coloured token by token under the model, and its perplexity under each model."""
-        view = scored_text_html(token_scores(text, model, 5), len(choose(models, model).vocab))
+        result = token_scores(text, model, 5)
+        view = scored_text_html(result, len(choose(models, model).vocab))
         rows = "".join(f"| {labels[n]} | {perplexity(text, n)['perplexity']:.1f} |\n" for n in names)
-        return view, "Your text's perplexity under each model:\n\n| model | perplexity |\n| --- | ---: |\n" + rows
+        warning = f"**{html.escape(result['warning'])}**\n\n" if result["warning"] else ""
+        return view, warning + "Your text's perplexity under each model:\n\n| model | perplexity |\n| --- | ---: |\n" + rows
 
     def gates_control(model: str):
         """Gates is for the gated cells only: the button is disabled, and says why, for the others,

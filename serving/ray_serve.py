@@ -115,7 +115,7 @@ def batch_perplexity(lm: LanguageModel, texts: list[str]) -> list[tuple]:
                 nll[b].append(-log_p[t - start, b, seq[t + 1]])
     for b, i in enumerate(rows):
         answers[i] = (True, {"perplexity": float(np.exp(np.mean(nll[b]))), "tokens": len(seqs[b]) - 1,
-                             "oov": len(encoded[i][1][1])})
+                             "oov": len(encoded[i][1][1]), "warning": lm.unknown_warning(lm.tokens(texts[i]))})
     return answers
 
 

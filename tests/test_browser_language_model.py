@@ -2,7 +2,8 @@
 answered on load and in view after its button (on a phone right under it), Enter generates and
 scores, sampling draws a fresh seed per press and shows it, an error clears the stale result and
 its message stays, Gates says why it is off for the vanilla RNN, the next-word chart starts at 0
-and names <eos>, the scored text agrees with /perplexity and its tooltips with /token_scores,
+and names <eos>, the scored text agrees with /perplexity and its tooltips with /token_scores, a
+text mostly of unknown words is said to be so,
 and the tables fit. Screenshots go where tests/test_browser.py's go."""
 import math
 import re
@@ -185,6 +186,17 @@ def test_every_word_of_a_text_is_scored_as_the_api_scores_it(page, client, serve
     expect(tip).to_contain_text(f"rank {expected['tokens'][word]['rank']:,}")
     expect(tip).to_contain_text(alternatives[0]["word"])
     screenshot(page, "language-model-tooltip-desktop")
+
+
+@desktop_only
+def test_a_text_mostly_of_unknown_words_is_said_to_be_so(page, client, served):
+    open_tab(page, served)
+    text = "Le chat est sur la table et il dort"
+    field(page, "lm-text").fill(text)
+    press_and_wait(page, "lm-score", "lm-scored", WAIT)
+    warning = client.predict(text, "lm-lstm", api_name="/perplexity")["warning"]
+    expect(page.get_by_text(warning, exact=True)).to_be_visible(timeout=WAIT)
+    screenshot(page, "language-model-unknown-words-desktop")
 
 
 def test_a_shared_link_opens_answered(page, client, served):

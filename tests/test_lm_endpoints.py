@@ -57,6 +57,21 @@ def test_perplexity_counts_out_of_vocabulary_words(client):
         client.predict("", "lm-lstm", api_name="/perplexity")
 
 
+FRENCH = "Le chat est sur la table et il dort"   # 6 of its 9 words outside the news vocabulary
+
+
+@pytest.mark.parametrize("api_name", ["/perplexity", "/token_scores"])
+def test_a_text_mostly_of_unknown_words_is_said_to_be_so(client, api_name):
+    """A perplexity with a plain warning when half or more of the words were read as <unk>;
+    "" for English news text and for a text with one unknown word among known ones."""
+    result = client.predict(FRENCH, "lm-lstm", api_name=api_name)
+    assert result["oov"] == 6 and result["perplexity"] > 0
+    assert result["warning"].startswith("6 of the text's 9 words are unknown to the model")
+    assert "English only" in result["warning"]
+    for text in ["The company said its profit rose.", "The company zxqvw said."]:
+        assert client.predict(text, "lm-lstm", api_name=api_name)["warning"] == ""
+
+
 def test_gates_over_the_prompt(client):
     result = client.predict("the market fell", "lm-lstm", api_name="/gates")
     assert result["gates"] == ["forget", "input", "output"] and result["tokens"] == ["the", "market", "fell"]

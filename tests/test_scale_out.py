@@ -32,6 +32,7 @@ CALLS = [
     ("/generate", ["stock prices fell", "lm-gru", 20, "greedy", 1.0, 0, 1.0, 0]),
     ("/next_word", ["the company said", "lm-rnn", 10]),
     ("/perplexity", ["The company said its profit rose.", "lm-lstm"]),
+    ("/perplexity", ["Le chat est sur la table et il dort", "lm-gru"]),   # its warning too
     ("/gates", ["the market fell sharply", "lm-gru"]),
     ("/classify", ["A gorgeous, witty, seductive movie.", "sentiment-cnn"]),
     ("/classify", ["It was not bad at all, just long.", "sentiment-bilstm"]),
