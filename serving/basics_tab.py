@@ -371,11 +371,27 @@ def bridge_text(manifests: dict[str, dict]) -> str:
                      "the dot product of a word's vector and a neighbour's is a logit, trained towards 1 for the "
                      f"real neighbour and towards 0 for {negative} random words, instead of a softmax over the "
                      "whole vocabulary.")
-    if any(m["task"] == "sentiment" for m in manifests.values()):
-        lines.append(f"- **{OTHER_TABS['sentiment']}**: the CNN's filters are ReLU neurons sliding over the words, and its last "
-                     "layer is a softmax over negative and positive trained with cross-entropy.")
+    sentiment = [m for m in manifests.values() if m["task"] == "sentiment"]
+    if sentiment:
+        lines.append(f"- **{OTHER_TABS['sentiment']}**: the CNN's filters are ReLU neurons sliding over the words; each "
+                     "model's last layer is a softmax trained with cross-entropy, over " + label_sets(sentiment) + ".")
     return ("Everything in this app is built from these pieces: weighted sums, activations, an output layer, a "
             "loss, and gradients from the chain rule.\n\n" + "\n".join(lines))
+
+
+def label_sets(sentiment: list[dict]) -> str:
+    """The labels the sentiment models' softmax is over, each set with the models that use it:
+    "negative and positive (sentiment-cnn, sentiment-bilstm) or SST-1's 5 labels from very negative
+    to very positive (sentiment-cnn-sst1)"."""
+    models = {}
+    for m in sentiment:
+        models.setdefault(tuple(m["hyperparameters"]["labels"]), []).append(m)
+
+    def words(labels: tuple, ms: list[dict]) -> str:
+        sst1 = "SST-1's " if all("sst1_test_accuracy" in m["metrics"] for m in ms) else ""
+        said = " and ".join(labels) if len(labels) == 2 else f"{sst1}{len(labels)} labels from {labels[0]} to {labels[-1]}"
+        return f"{said} ({', '.join(m['name'] for m in ms)})"
+    return " or ".join(words(labels, ms) for labels, ms in sorted(models.items(), key=lambda item: len(item[0])))
 
 
 def build_bridge(manifests: dict[str, dict]):

@@ -15,6 +15,7 @@ import onnxruntime as ort
 from serving.errors import InputError
 from serving.limits import check_text
 from serving.onnx_session import make_session
+from serving.plain_words import counted
 from serving.weights import listed_file, read_vocab
 from tokenization.ptb import ptb_tokens
 
@@ -155,9 +156,9 @@ class LanguageModel:
         unknown = sum(t not in self.index for t in words)
         if not words or 2 * unknown < len(words):
             return ""
-        return (f"{unknown} of the text's {len(words)} words are unknown to the model and were read as "
-                f"<unk>: it reads English only, the {len(self.vocab):,} commonest words of 1989 Wall Street "
-                "Journal news (the Penn Treebank), so this perplexity says little about the text.")
+        return (f"Unknown to the model: {unknown} of the text's {counted(len(words), 'word')}, read as <unk>. "
+                f"It reads English only, the {len(self.vocab):,} commonest words of 1989 Wall Street Journal "
+                "news (the Penn Treebank), so this perplexity says little about the text.")
 
     def initial_state(self) -> dict[str, np.ndarray]:
         return {n: np.zeros(shape, np.float32) for n, shape in self.state_shapes.items()}

@@ -18,6 +18,11 @@ def one_decimal(value: float) -> str:
     return f"{value:.1f}"
 
 
+def counted(number: int, noun: str) -> str:
+    """"1 token", "2 tokens", "1,000 tokens": a count of one takes the singular ("1 tokens read")."""
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
 def machine_in_words(machine: str) -> str:
     """"x86_64 CPU, 1 threads" -> "one CPU core"; "2-core CPU (2 threads)" -> "2 CPU cores";
     a GPU's model name -> "a GPU"."""

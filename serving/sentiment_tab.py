@@ -6,7 +6,7 @@ from serving import page_link
 from serving.example_buttons import answer_examples, example_buttons
 from serving.inline_errors import inline, status_box
 from serving.model_choice import choose, served_models
-from serving.plain_words import machine_in_words, percent, three_decimals
+from serving.plain_words import counted, machine_in_words, percent, three_decimals
 from serving.sentiment import MAX_TOKENS, SentimentModel
 
 TASK = "sentiment"
@@ -198,15 +198,16 @@ def known_failures() -> str:
 
 
 def english_only(result: dict) -> str:
-    return (f"**{NOT_ENGLISH.capitalize()}?** The models read English only, and most of this text's words "
-            f"(of four letters or more) are unknown to this one ({result['unknown']:,} of the "
-            f"{result['tokens']:,} tokens read), so it gives no label: its guess would say little.")
+    # NOT_ENGLISH[0].upper(), not capitalize(), which lower-cased the rest ("Not english?")
+    return (f"**{NOT_ENGLISH[0].upper() + NOT_ENGLISH[1:]}?** The models read English only, and most of this "
+            f"text's words (of four letters or more) are unknown to this one ({result['unknown']:,} of the "
+            f"{counted(result['tokens'], 'token')} read), so it gives no label: its guess would say little.")
 
 
 def reading_note(text: str, result: dict) -> str:
     """How much was read: every token, or the first MAX_TOKENS up to where a word ends, and
     the words the unread part starts with."""
-    note = f"{result['tokens']:,} tokens read, {result['unknown']:,} not in the model's vocabulary."
+    note = f"{counted(result['tokens'], 'token')} read, {result['unknown']:,} not in the model's vocabulary."
     if result["truncated"]:
         rest = text[result["characters_read"]:].split()
         note += (f" **Only the first {result['tokens']:,} tokens were read** (the first "

@@ -1,6 +1,7 @@
 """The Basics tab's numbers: the hand-written backward pass against torch.autograd (float64) and
 finite differences for every activation, output layer and loss; the linear-activation collapse;
-the Playground's bounds and messages; streaming; and the three endpoints on the real server."""
+the Playground's bounds and messages; streaming; the To NLP part's words; and the three endpoints
+on the real server."""
 from urllib.parse import urlencode
 
 import numpy as np
@@ -254,6 +255,20 @@ def test_one_step_of_gradient_descent_lowers_the_loss_in_the_graph():
         assert after["loss"] < before["loss"]
         assert len(before["node_rows"]) == (9 if network == "2-2-1" else 5)
         assert before["node_rows"][0][0] == "L" and before["node_rows"][-1][0] == "x₁"   # backward, from L up
+
+
+def test_to_nlp_names_the_labels_of_every_sentiment_model():
+    """It said the sentiment softmax was over negative and positive only; the five-label SST-1
+    model is named with its labels."""
+    def sentiment(name, labels, metrics):
+        return {"name": name, "task": "sentiment", "hyperparameters": {"labels": labels}, "metrics": metrics}
+    text = basics_tab.bridge_text({m["name"]: m for m in [
+        sentiment("sentiment-cnn", ["negative", "positive"], {"sst2_test_accuracy": 0.85}),
+        sentiment("sentiment-cnn-sst1", ["very negative", "negative", "neutral", "positive", "very positive"],
+                  {"sst1_test_accuracy": 0.45}),
+        sentiment("sentiment-bilstm", ["negative", "positive"], {"sst2_test_accuracy": 0.81})]})
+    assert ("over negative and positive (sentiment-cnn, sentiment-bilstm) or SST-1's 5 labels from very "
+            "negative to very positive (sentiment-cnn-sst1).") in text
 
 
 # ---- the endpoints on the real server ----------------------------------------------------------

@@ -66,10 +66,11 @@ def test_a_text_mostly_of_unknown_words_is_said_to_be_so(client, api_name):
     "" for English news text and for a text with one unknown word among known ones."""
     result = client.predict(FRENCH, "lm-lstm", api_name=api_name)
     assert result["oov"] == 6 and result["perplexity"] > 0
-    assert result["warning"].startswith("6 of the text's 9 words are unknown to the model")
+    assert result["warning"].startswith("Unknown to the model: 6 of the text's 9 words, read as <unk>.")
     assert "English only" in result["warning"]
     for text in ["The company said its profit rose.", "The company zxqvw said."]:
         assert client.predict(text, "lm-lstm", api_name=api_name)["warning"] == ""
+    assert "1 of the text's 1 word," in client.predict("zxqvw", "lm-lstm", api_name=api_name)["warning"]
 
 
 def test_gates_over_the_prompt(client):

@@ -5,6 +5,7 @@ import pytest
 
 from conftest import WEIGHTS_DIR
 from serving import sentiment_tab, word_vectors_tab
+from serving.plain_words import counted
 from serving.weights import load_manifest
 
 LEAKS = ["build/", ".onnx", ".safetensors", "adadelta", "adam", "threads)", "1 threads", "NVIDIA", "H200",
@@ -26,6 +27,10 @@ def test_descriptions_are_plain(manifest):
 def test_english_only_is_said():
     assert "English only" in word_vectors_tab.BACKGROUND
     assert all("English" in sentiment_tab.describe(m) for m in MANIFESTS if m["task"] == "sentiment")
+
+
+def test_a_count_of_one_is_singular():
+    assert [counted(n, "token") for n in (0, 1, 2, 5000)] == ["0 tokens", "1 token", "2 tokens", "5,000 tokens"]
 
 
 def test_numbers_are_formatted_one_way_per_kind():
