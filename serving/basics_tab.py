@@ -13,7 +13,10 @@ from serving.basics_plots import data_figure, loss_figure
 from serving.basics_training import (
     DATASETS,
     DEFAULTS,
+    HIDDEN_ALLOWED,
+    MAX_LAYERS,
     MAX_LEARNING_RATE,
+    MAX_NEURONS,
     OUTPUTS,
     RECORDS,
     SUGGESTED,
@@ -40,6 +43,9 @@ GRAPH_HELP = ("Each arrow carries its local derivative (its head with respect to
               "gradient at the arrow's head times the arrow's number: the chain rule.")
 CHAIN_RULE_COLUMNS = ["80px", "80px", "90px", "420px"]   # wider than a phone: the table scrolls
 GRAPH_OUTPUTS = {"sigmoid": "sigmoid + cross-entropy", "linear": "linear + squared error"}
+# a bad setting leaves the picture and the loss curves of the last run (of playground_stream's
+# status, picture and curves): only the status is cleared
+KEPT_ON_ERROR = (1, 2)
 OTHER_TABS = {"word-vectors": "Word vectors", "language-model": "Language model", "sentiment": "Sentiment"}
 
 
@@ -47,7 +53,7 @@ def parse_hidden(text: str) -> list[int]:
     parts = [p for p in re.split(r"[,\s]+", str(text).strip()) if p]
     if not all(p.isdigit() for p in parts):
         raise InputError(f"Hidden layers: give each layer's number of neurons, separated by commas, "
-                          f"e.g. 8, 8 (got {text!r}); leave it empty for no hidden layer.")
+                          f"e.g. 8, 8 (got {text!r}); allowed: {HIDDEN_ALLOWED} (empty: none).")
     return [int(p) for p in parts]
 
 
@@ -138,7 +144,7 @@ def build_playground(demo_load):
                                        label="Test share", min_width=120)
             with gr.Row():
                 hidden = gr.Textbox(", ".join(map(str, DEFAULTS["hidden"])), label="Hidden layers",
-                                    info="neurons in each: 0-3 layers of 1-8", min_width=120)
+                                    info=f"neurons in each: 0-{MAX_LAYERS} layers of 1-{MAX_NEURONS}", min_width=120)
                 activation = gr.Radio(list(ACTIVATIONS), value=DEFAULTS["activation"], label="Activation", min_width=200)
             output = gr.Dropdown([(label, key) for key, label in OUTPUTS.items()], value=DEFAULTS["output"],
                                  label="Output layer and loss")
@@ -184,7 +190,7 @@ def build_playground(demo_load):
                    if ignored else gr.skip())
         return [*values, message]
 
-    go.click(inline(playground_stream, 3), controls, [status, picture, curves, train_error], api_visibility="private")
+    go.click(inline(playground_stream, 3, keep=KEPT_ON_ERROR), controls, [status, picture, curves, train_error], api_visibility="private")
     go.click(None, controls, link, js=page_link.write_url(TAB, URL_KEYS, then="address"))   # the defaults too
     dataset.input(suggest, dataset, [output, learning_rate], api_visibility="private")
     gr.on([c.change for c in (dataset, noise, test_share, seed)], preview, [dataset, noise, test_share, seed],

@@ -12,6 +12,7 @@ CLASSES = {"circle": 2, "xor": 2, "gaussians": 2, "spiral": 3, "curve": 0}   # 0
 GROUPS = {"xor": 4}        # points that the train/test split keeps together (see mirrored_fours)
 POINTS = 400
 MAX_LAYERS, MAX_NEURONS = 3, 8
+HIDDEN_ALLOWED = f"0 to {MAX_LAYERS} hidden layers of 1 to {MAX_NEURONS} neurons each"   # every message says it
 MAX_STEPS = 5000
 MAX_LEARNING_RATE = 10.0
 # steps x batch x parameters: the largest network (2-8-8-8-3, 195 parameters) may do 5,000 steps
@@ -122,13 +123,12 @@ def check_setup(dataset: str, hidden: list[int], activation: str, output: str, l
         raise InputError(f"{dataset} has {classes} classes and a sigmoid tells only two apart: "
                           "choose softmax + cross-entropy.")
     if len(hidden) > MAX_LAYERS:
-        raise InputError(f"At most {MAX_LAYERS} hidden layers (got {len(hidden)}).")
+        raise InputError(f"At most {MAX_LAYERS} hidden layers (got {len(hidden)}); allowed: {HIDDEN_ALLOWED}.")
     for i, n in enumerate(hidden, 1):
         if n < 1:
-            raise InputError(f"Hidden layer {i} has no neurons: give every hidden layer 1 to "
-                              f"{MAX_NEURONS} (or remove the layer).")
+            raise InputError(f"Hidden layer {i} has no neurons (remove the layer); allowed: {HIDDEN_ALLOWED}.")
         if n > MAX_NEURONS:
-            raise InputError(f"Hidden layer {i} has {n} neurons; at most {MAX_NEURONS}.")
+            raise InputError(f"Hidden layer {i} has {n} neurons, at most {MAX_NEURONS}; allowed: {HIDDEN_ALLOWED}.")
     if not 0 < learning_rate <= MAX_LEARNING_RATE:
         raise InputError(f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g} "
                           f"(got {learning_rate:g}); 0.01 to 1 suits these networks.")

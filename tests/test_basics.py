@@ -4,6 +4,7 @@ the Playground's bounds and messages; streaming; the To NLP part's words; and th
 on the real server."""
 from urllib.parse import urlencode
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
@@ -14,7 +15,8 @@ from export.bench_basics import SHAPES, gradient_difference, random_network, sha
 from serving import basics, basics_graph, basics_tab
 from serving.basics import ACTIVATIONS, OUTPUTS
 from serving.errors import InputError
-from serving.basics_training import DEFAULTS, SUGGESTED, check_setup, collapse_note, run_to_end
+from serving.inline_errors import inline
+from serving.basics_training import DEFAULTS, HIDDEN_ALLOWED, SUGGESTED, check_setup, collapse_note, run_to_end
 
 TOLERANCE = 1e-9
 SEEDS = range(5)
@@ -150,9 +152,9 @@ def test_every_data_set_trains_with_its_suggested_output():
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"hidden": [4, 0]}, "Hidden layer 2 has no neurons"),
-    ({"hidden": [4, 4, 4, 4]}, "At most 3 hidden layers"),
-    ({"hidden": [9]}, "at most 8"),
+    ({"hidden": [4, 0]}, f"Hidden layer 2 has no neurons .*allowed: {HIDDEN_ALLOWED}"),
+    ({"hidden": [4, 4, 4, 4]}, f"At most 3 hidden layers .*allowed: {HIDDEN_ALLOWED}"),
+    ({"hidden": [9]}, f"at most 8; allowed: {HIDDEN_ALLOWED}"),
     ({"learning_rate": 0.0}, "must be above 0"),
     ({"learning_rate": -1.0}, "must be above 0"),
     ({"learning_rate": 1000.0}, "at most 10"),
@@ -171,6 +173,18 @@ def test_every_data_set_trains_with_its_suggested_output():
 def test_bad_settings_are_refused_before_any_training(change, message):
     with pytest.raises(InputError, match=message):
         run_to_end(**dict(DEFAULTS, **change))
+
+
+def test_bad_hidden_layers_keep_the_plots_and_say_what_is_allowed():
+    """The Playground's Train with layers it cannot read or build: the message gives the allowed
+    range (0 to 3 hidden layers of 1 to 8 neurons each), the status is cleared and the picture and
+    the loss curves stay as they were (gr.skip(); they were wiped before)."""
+    assert HIDDEN_ALLOWED == "0 to 3 hidden layers of 1 to 8 neurons each"
+    train = inline(basics_tab.playground_stream, 3, keep=basics_tab.KEPT_ON_ERROR)
+    for hidden in ["8, x", "8, 9", "4, 4, 4, 4"]:
+        *shown, box = list(train("xor", 0.05, 0.5, hidden, "tanh", "sigmoid", 1.0, 10, 500, 0))[-1]
+        assert f"allowed: {HIDDEN_ALLOWED}" in box["value"] and box["visible"], hidden
+        assert shown == [None, gr.skip(), gr.skip()], hidden
 
 
 def test_a_diverging_run_names_its_step():

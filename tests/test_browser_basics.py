@@ -150,8 +150,11 @@ def test_bad_settings_get_a_message_and_typed_html_stays_text(page):
     hidden.fill(f"4, {ATTACK}")
     button = page.get_by_role("button", name="Train")
     button.click()
-    assert_message_stays(page, "Hidden layers: give each layer's number of neurons", button, assert_in_view)
+    assert_message_stays(page, "allowed: 0 to 3 hidden layers of 1 to 8 neurons each", button, assert_in_view)
     expect(status(page)).not_to_contain_text("Test accuracy")   # the stale answer is gone
+    expect(part(page, "playground").locator("#playground-picture")).to_contain_text("After 500 steps")   # its plots stay
+    expect(part(page, "playground").locator("#playground-curves .scatterlayer .trace")).not_to_have_count(0)
+    screenshot(page, f"basics-bad-hidden-{page.viewport_name}")
     assert_not_rendered_as_html(page)
     hidden.fill("4, 0")
     button.click()

@@ -1,5 +1,7 @@
-"""serving/inline_errors.py: an input error clears the outputs and fills the status box."""
+"""serving/inline_errors.py: an input error clears the outputs (but those kept) and fills the status box."""
 import logging
+
+import gradio as gr
 
 from serving.errors import InputError
 from serving.inline_errors import inline
@@ -29,6 +31,13 @@ def test_error_clears_every_output_and_logs_one_line(caplog):
     assert values == [None, None]
     assert box["visible"] is True and "Give a word." in box["value"]
     assert [r.getMessage() for r in caplog.records] == ["answer: Give a word."]
+
+
+def test_kept_outputs_stay_as_they_were():
+    *values, box = inline(answer, 2, keep=(1,))("")
+    assert values == [None, gr.skip()] and box["visible"] is True
+    last = list(inline(streamed, 1, keep=(0,))("bad"))[-1]
+    assert last[0] == gr.skip() and "Not that one." in last[1]["value"]
 
 
 def test_a_stream_error_clears_what_was_streamed():
