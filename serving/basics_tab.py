@@ -143,7 +143,7 @@ def build_playground(demo_load):
                 test_share = gr.Slider(0.1, 0.9, value=DEFAULTS["test_fraction"], step=0.05,
                                        label="Test share", min_width=120)
             with gr.Row():
-                hidden = gr.Textbox(", ".join(map(str, DEFAULTS["hidden"])), label="Hidden layers",
+                hidden = gr.Textbox(", ".join(map(str, DEFAULTS["hidden"])), label="Hidden layers", max_lines=2,
                                     info=f"neurons in each: 0-{MAX_LAYERS} layers of 1-{MAX_NEURONS}", min_width=120)
                 activation = gr.Radio(list(ACTIVATIONS), value=DEFAULTS["activation"], label="Activation", min_width=200)
             output = gr.Dropdown([(label, key) for key, label in OUTPUTS.items()], value=DEFAULTS["output"],
@@ -167,7 +167,7 @@ def build_playground(demo_load):
                 curves = gr.Plot(loss_figure({"steps": [], "train_loss": [], "test_loss": []},
                                              title="Loss curves: press Train"),
                                  label="Loss curves", show_label=False, min_width=280, elem_id="playground-curves")
-            link = gr.Textbox(label="Link to this set-up", buttons=["copy"], interactive=False,
+            link = gr.Textbox(label="Link to this set-up", buttons=["copy"], interactive=False, max_lines=6,
                               info="The address bar holds it too.", elem_id="playground-link")
 
     controls = [dataset, noise, test_share, hidden, activation, output, learning_rate, batch_size, steps, seed]
@@ -313,8 +313,9 @@ def build_outputs():
 
     with gr.Row():
         with gr.Column(scale=2, min_width=300):
-            logits = gr.Textbox("2.0, 1.0, 0.1", label="Logits", info="the last layer's weighted sums, one per class")
-            target = gr.Textbox("0", label="Target",
+            logits = gr.Textbox("2.0, 1.0, 0.1", label="Logits", max_lines=2,
+                                info="the last layer's weighted sums, one per class")
+            target = gr.Textbox("0", label="Target", max_lines=2,
                                 info="a class index (0 is the first logit), or one number per logit, e.g. 1, 0, 0")
             go = gr.Button("Compare", variant="primary", elem_id="losses-compare")
         with gr.Column(scale=3, min_width=300):

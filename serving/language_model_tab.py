@@ -221,7 +221,7 @@ def build(manifests: dict[str, dict]) -> None:
     with gr.Row():
         with gr.Column(scale=3):
             with gr.Row():
-                prompt = gr.Textbox(label="Prompt", value=EXAMPLES[0], min_width=240, elem_id="lm-prompt",
+                prompt = gr.Textbox(label="Prompt", value=EXAMPLES[0], min_width=240, max_lines=4, elem_id="lm-prompt",
                                     info="The start of a sentence; Enter generates. Empty: a new sentence.")
                 model = gr.Radio(model_choices, value=default, label="Model", min_width=240, elem_id="lm-model")
             examples = example_buttons("Prompts to try (press one)", [(e, [e]) for e in EXAMPLES])
@@ -235,12 +235,12 @@ def build(manifests: dict[str, dict]) -> None:
                             max_new = gr.Slider(1, MAX_NEW_TOKENS, value=40, step=1, label="Max new words")
                     with gr.Row():
                         strategy = gr.Radio(list(STRATEGIES), value="sample", label="Decoding", min_width=160)
-                        seed = gr.Textbox("", label="Seed", min_width=160, elem_id="lm-seed",
+                        seed = gr.Textbox("", label="Seed", min_width=160, max_lines=1, elem_id="lm-seed",
                                           placeholder="empty: a new one each press")
                         go = gr.Button("Generate", variant="primary", min_width=160, elem_id="lm-generate")
                     generate_error = status_box()
                     output = gr.Textbox(label="Text (the news as the model learned it, N for any number; capitals put back for reading)",
-                                        lines=4, interactive=False, elem_id="lm-output")
+                                        lines=4, max_lines=12, interactive=False, elem_id="lm-output")
                     used_seed = gr.Markdown()
                 with gr.Tab("Next word", id="next"):
                     predict = gr.Button("Next word", variant="primary", elem_id="lm-next-word")
@@ -257,7 +257,7 @@ def build(manifests: dict[str, dict]) -> None:
             gr.Markdown("### Every word of your text, scored\nAs in GLTR (Gehrmann et al., 2019): each "
                         "word is coloured by how high it stood among the model's guesses at that point.")
             with gr.Row():
-                text = gr.Textbox(label="Your text", value=SCORED_EXAMPLE, min_width=240, info="Enter scores it",
+                text = gr.Textbox(label="Your text", value=SCORED_EXAMPLE, min_width=240, max_lines=6, info="Enter scores it",
                                   elem_id="lm-text")
                 score_model = gr.Radio(model_choices, value=default, label="Model", min_width=240,
                                        elem_id="lm-score-model")

@@ -175,20 +175,24 @@ def build(manifests: dict[str, dict]) -> None:
         return [tables[n] for n in names] + list(picture(pos, neg, tables[default]))
 
     def picture(pos, neg, rows):
+        """The analogy's plane, or no picture (not an empty frame) and why for any other query."""
         if len(pos) != 2 or len(neg) != 1:
-            return None, ("The picture shows an analogy of three words, a − b + c (two positive words, one "
-                          "negative): the plane of its two offsets.")
+            return gr.update(value=None, visible=False), (
+                "A picture is drawn for an analogy of three words, a − b + c (two positive words, one "
+                "negative): the plane of its two offsets.")
         answers = list(rows["word"][:3])
         (a, c), (b,) = pos, neg
-        return analogy_figure(a, b, c, answers, models[default].unit_vectors([a, b, c] + answers))
+        figure, caption = analogy_figure(a, b, c, answers, models[default].unit_vectors([a, b, c] + answers))
+        return gr.update(value=figure, visible=True), caption
 
-    shown = inline(show, len(names) + 2)
+    shown = inline(show, len(names) + 2, hide=(len(names),))   # an error hides the picture too
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):
             with gr.Row():
-                positive = gr.Textbox(label="Positive words", value=DEFAULTS[0], min_width=150,
+                # max_lines: a long paste scrolls inside the box instead of growing it to 20 lines
+                positive = gr.Textbox(label="Positive words", value=DEFAULTS[0], min_width=150, max_lines=3,
                                       info="added; separate words with commas")
-                negative = gr.Textbox(label="Negative words", value=DEFAULTS[1], min_width=150,
+                negative = gr.Textbox(label="Negative words", value=DEFAULTS[1], min_width=150, max_lines=3,
                                       info="subtracted; empty: neighbours")
             with gr.Row():
                 topn = gr.Slider(1, MAX_TOPN, value=DEFAULTS[2], step=1, label="Top k", min_width=150)

@@ -1,4 +1,5 @@
-"""The real app on 127.0.0.1, called through gradio_client: /models, /analogy, /neighbors."""
+"""The real app on 127.0.0.1, called through gradio_client: /models, /analogy, /neighbors; and
+no text box of the page (this tab's or another's) grows without bound."""
 import pytest
 from gradio_client.exceptions import AppError
 
@@ -67,3 +68,13 @@ def test_bad_input_gets_a_clear_message_and_the_server_keeps_serving(client, arg
 def test_api_lists_the_public_endpoints(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert {"/models", "/analogy", "/neighbors"} <= set(endpoints)
+
+
+def test_no_text_box_grows_without_bound(client):
+    """Every text box a visitor sees has max_lines (Gradio's default grows a box to 20 lines): a
+    long paste scrolls inside it. The word boxes hold 3 lines, no box more than 12."""
+    boxes = {c["props"]["label"]: c["props"]["max_lines"] for c in client.config["components"]
+             if c["type"] == "textbox" and c["props"].get("visible") is not False}
+    assert {"Positive words", "Negative words", "Prompt", "Sentence"} <= boxes.keys()
+    assert boxes["Positive words"] == boxes["Negative words"] == 3
+    assert all(lines is not None and lines <= 12 for lines in boxes.values()), boxes

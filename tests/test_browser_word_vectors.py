@@ -1,6 +1,6 @@
 """The Word vectors tab in headless Chromium at 1400x900 and 390x844: answered on load, the result
-in view after Ask (on a phone right under it), Enter asks, an error clears the stale answer and
-its message stays, a shared link opens answered, the picture's labels stay apart and inside it,
+in view after Ask (on a phone right under it), Enter asks, a query that is no analogy shows no
+empty picture frame, an error clears the stale answer and its message stays, a shared link opens answered, the picture's labels stay apart and inside it,
 no table cell is cut. A screenshot per viewport, in the folder tests/test_browser.py uses."""
 import re
 from urllib.parse import quote
@@ -78,9 +78,15 @@ def test_enter_asks(page, served):
         pytest.skip("no word-vector model")
     open_tab_as_visitor(page, TAB)
     expect(answers(page)).to_contain_text("queen", timeout=WAIT)
+    picture = page.locator("#analogy-picture")
+    expect(picture).to_be_visible()
     ask(page, "computer", "", by_enter=True)
     expect(answers(page)).to_contain_text("computers", timeout=WAIT)
     expect(page.locator("#analogy-caption")).to_contain_text("analogy of three words")
+    expect(picture).to_be_hidden()   # no empty frame for neighbours: nothing to draw
+    screenshot(page, f"word-vectors-neighbours-{page.viewport_name}")
+    ask(page, "king, woman", "man", by_enter=True)
+    expect(picture.locator(".main-svg").first).to_be_visible(timeout=WAIT)
 
 
 @pytest.mark.parametrize("typed, message", [("2020", "has digits"),
@@ -93,6 +99,7 @@ def test_an_error_clears_the_answer_and_its_message_stays(page, served, typed, m
     ask(page, typed, "")
     expect(inline_status(page)).to_contain_text(message, timeout=WAIT)
     expect(answers(page)).not_to_contain_text("queen")
+    expect(page.locator("#analogy-picture")).to_be_hidden()   # cleared, and no empty frame left
     assert_message_stays(page, message, page.get_by_role("button", name="Ask"), assert_in_view)
     screenshot(page, f"word-vectors-error-{page.viewport_name}")
     ask(page, "king, woman", "man")

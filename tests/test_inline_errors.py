@@ -40,6 +40,12 @@ def test_kept_outputs_stay_as_they_were():
     assert last[0] == gr.skip() and "Not that one." in last[1]["value"]
 
 
+def test_hidden_outputs_go_out_of_sight_each_time():
+    for _ in range(2):   # a fresh update each call: Gradio pops the value out of the one it is given
+        *values, box = inline(answer, 2, hide=(0,))("")
+        assert values == [{"__type__": "update", "value": None, "visible": False}, None]
+
+
 def test_a_stream_error_clears_what_was_streamed():
     assert [v[0] for v in inline(streamed, 1)("ok")] == ["ok", "ok!"]
     last = list(inline(streamed, 1)("bad"))[-1]
