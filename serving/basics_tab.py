@@ -30,6 +30,7 @@ from serving.basics_training import (
 from serving.errors import InputError
 from serving.gradio_internals import on_page_load
 from serving.inline_errors import inline, status_box
+from serving.plain_words import counted
 
 FRAMES = 10   # pictures streamed per run, besides the last (each costs the server ~25 ms)
 TAB = "Basics"
@@ -91,9 +92,9 @@ def pictured(weights, biases, activation: str, output: str) -> tuple:
 def summary(result: dict, steps: int, note: str) -> str:
     if result.get("test_accuracy") is not None:
         line = (f"**Test accuracy {100 * result['test_accuracy']:.1f}%** (train {100 * result['train_accuracy']:.1f}%) "
-                f"after {steps:,} steps.")
+                f"after {counted(steps, 'step')}.")
     else:
-        line = f"**Test mean squared error {result['test_mse']:.4f}** (train {result['train_mse']:.4f}) after {steps:,} steps."
+        line = f"**Test mean squared error {result['test_mse']:.4f}** (train {result['train_mse']:.4f}) after {counted(steps, 'step')}."
     picture = ("The background is the network's answer at each point, tinted by its probabilities; filled dots "
                "are training points, hollow ones test points." if result.get("boundary") else
                "The line is the network's answer; filled dots are training points, hollow ones test points.")
@@ -128,7 +129,7 @@ def playground_stream(dataset, noise, test_share, hidden, activation, output, le
                    loss_figure(progress))
     note = collapse_note(result, *setup)
     yield (summary(result, int(steps), note),
-           data_figure(split_points, result["boundary"], result["curve"], title=f"After {int(steps):,} steps"),
+           data_figure(split_points, result["boundary"], result["curve"], title=f"After {counted(int(steps), 'step')}"),
            loss_figure(result))
 
 

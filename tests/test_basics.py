@@ -245,6 +245,11 @@ def test_streaming_a_curve_draws_the_fitted_line():
     assert [t.name for t in frames[3][1].data] == ["train", "test", "network"]
 
 
+def test_one_step_is_said_in_the_singular():
+    status, picture, _ = list(basics_tab.playground_stream("xor", 0.05, 0.5, "4", "tanh", "sigmoid", 1.0, 10, 1, 0))[-1]
+    assert "after 1 step." in status and picture.layout.title.text == "After 1 step"
+
+
 def test_the_linear_collapse_line_shows_after_training():
     last = list(basics_tab.playground_stream("circle", 0.05, 0.5, "8, 8", "linear", "sigmoid", 1.0, 10, 500, 0))[-1]
     assert "collapse into one linear map" in last[0]
