@@ -286,7 +286,7 @@ def build(manifests: dict[str, dict]) -> None:
          before_sending("lm-next-word", "lm-chart", page_link.write_url(TAB, URL_KEYS[:2])), "next_word_page"),
         ([show_gates.click], gated_view, [prompt, model], results[5:],
          before_sending("lm-gates", "lm-heatmap", page_link.write_url(TAB, URL_KEYS[:2])), "gates_page"),
-        ([score.click, text.submit], inline(scored_view, 2), [text, score_model], [scored, scores, score_error],
+        ([score.click, text.submit, score_model.input], inline(scored_view, 2), [text, score_model], [scored, scores, score_error],
          before_sending("lm-score", "lm-scored"), "perplexity_page"),
     ]
     for triggers, fn, inputs, outputs, js, name in actions_ui:
@@ -301,6 +301,10 @@ def build(manifests: dict[str, dict]) -> None:
             yield [*answer, *rest]
 
     page_link.answer_on_load(TAB, URL_KEYS, [c.value for c in controls], opened, controls, results)
+    # a model chosen answers at once, as the page does when it opens: otherwise the results of the
+    # model before it stay under the new choice until a button is pressed
+    model.input(opened, controls, results, js=before_sending("lm-generate", "lm-output", page_link.write_url(TAB, URL_KEYS),
+                                                             controls.index(seed)), api_visibility="private")
     answer_examples(examples, opened, controls, results, api_visibility="private",
                     then=before_sending("lm-generate", "lm-output", page_link.write_url(TAB, URL_KEYS), controls.index(seed)))
     on_page_load(inline(scored_view, 2), [text, score_model], [scored, scores, score_error], api_visibility="private")

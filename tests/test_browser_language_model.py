@@ -4,7 +4,7 @@ scores, sampling draws a fresh seed per press and shows it, an error clears the 
 its message stays, Gates says why it is off for the vanilla RNN, the next-word chart starts at 0
 and names <eos>, the scored text agrees with /perplexity and its tooltips with /token_scores, a
 text mostly of unknown words is said to be so,
-and the tables fit. Screenshots go where tests/test_browser.py's go."""
+a model chosen answers at once, and the tables fit. Screenshots go where tests/test_browser.py's go."""
 import math
 import re
 from urllib.parse import urlencode
@@ -186,6 +186,28 @@ def test_every_word_of_a_text_is_scored_as_the_api_scores_it(page, client, serve
     expect(tip).to_contain_text(f"rank {expected['tokens'][word]['rank']:,}")
     expect(tip).to_contain_text(alternatives[0]["word"])
     screenshot(page, "language-model-tooltip-desktop")
+
+
+@desktop_only
+def test_choosing_another_model_answers_with_it(page, client, served):
+    """No button pressed: the generation, the next words and the scored text are the newly chosen
+    model's (the old model's stayed under the new choice)."""
+    open_tab(page, served)
+    prompt, before = field(page, "lm-prompt").input_value(), seed_shown(page)
+    page.locator("#lm-model").get_by_role("radio", name="GRU").check()
+    expect(page).to_have_url(re.compile("lm_model=lm-gru"), timeout=WAIT)
+    expect(page.get_by_text(re.compile(r"^Sampled with seed \d+")).first).not_to_contain_text(
+        f"seed {before}:", timeout=WAIT)   # the new generation's seed, drawn as for a press
+    seed = seed_shown(page)
+    expected = client.predict(prompt, "lm-gru", *SAMPLING, seed, api_name="/generate")
+    expect(page.locator(OUTPUT)).to_have_value(re.compile(re.escape(expected) + "$"), timeout=WAIT)
+    page.get_by_role("tab", name="Next word").click()
+    first = client.predict(prompt, "lm-gru", 1, api_name="/next_word")[0]["word"]
+    expect(page.locator("#lm-chart")).to_contain_text(first, timeout=WAIT)
+    text = field(page, "lm-text").input_value()
+    page.locator("#lm-score-model").get_by_role("radio", name="GRU").check()
+    gru = client.predict(text, "lm-gru", api_name="/perplexity")["perplexity"]
+    expect(page.locator("#lm-scored")).to_contain_text(f"Perplexity {gru:.1f} = exp of the mean", timeout=WAIT)
 
 
 @desktop_only
