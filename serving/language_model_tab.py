@@ -278,10 +278,9 @@ def build(manifests: dict[str, dict]) -> None:
     controls = [prompt, model, max_new, strategy, temperature, top_k, top_p, seed]
     generated, charted, gated_view = inline(stream, 2), inline(next_word_chart, 1), inline(gates_view, 1)
     results = [output, used_seed, generate_error, chart, next_error, heatmap, gates_error]
+    generating = before_sending("lm-generate", "lm-output", page_link.write_url(TAB, URL_KEYS), controls.index(seed))
     actions_ui = [  # (trigger events, function, inputs, outputs and their status box, js before sending, name)
-        ([go.click, prompt.submit, seed.submit], generated, controls, results[:3],
-         before_sending("lm-generate", "lm-output", page_link.write_url(TAB, URL_KEYS), controls.index(seed)),
-         "generate_page"),
+        ([go.click, prompt.submit, seed.submit], generated, controls, results[:3], generating, "generate_page"),
         ([predict.click], charted, [prompt, model], results[3:5],
          before_sending("lm-next-word", "lm-chart", page_link.write_url(TAB, URL_KEYS[:2])), "next_word_page"),
         ([show_gates.click], gated_view, [prompt, model], results[5:],
@@ -289,8 +288,6 @@ def build(manifests: dict[str, dict]) -> None:
         ([score.click, text.submit, score_model.input], inline(scored_view, 2), [text, score_model], [scored, scores, score_error],
          before_sending("lm-score", "lm-scored"), "perplexity_page"),
     ]
-    for triggers, fn, inputs, outputs, js, name in actions_ui:
-        gr.on(triggers, fn, inputs, outputs, js=js, api_name=name, api_visibility="private")
 
     def opened(*values):
         """What the page shows when it opens, from a link or the defaults: the generation, and the
@@ -300,13 +297,16 @@ def build(manifests: dict[str, dict]) -> None:
         for answer in generated(*values):
             yield [*answer, *rest]
 
-    page_link.answer_on_load(TAB, URL_KEYS, [c.value for c in controls], opened, controls, results)
+    first_answer = page_link.answer_on_load(TAB, URL_KEYS, [c.value for c in controls], opened, controls, results)
+    for triggers, fn, inputs, outputs, js, name in actions_ui:
+        # a generation asked for while the page's first one streams replaces it
+        gr.on(triggers, fn, inputs, outputs, js=js, api_name=name, api_visibility="private",
+              cancels=[first_answer] if name == "generate_page" else None)
     # a model chosen answers at once, as the page does when it opens: otherwise the results of the
     # model before it stay under the new choice until a button is pressed
-    model.input(opened, controls, results, js=before_sending("lm-generate", "lm-output", page_link.write_url(TAB, URL_KEYS),
-                                                             controls.index(seed)), api_visibility="private")
-    answer_examples(examples, opened, controls, results, api_visibility="private",
-                    then=before_sending("lm-generate", "lm-output", page_link.write_url(TAB, URL_KEYS), controls.index(seed)))
+    model.input(opened, controls, results, js=generating, cancels=[first_answer], api_visibility="private")
+    answer_examples(examples, opened, controls, results, then=generating, cancels=[first_answer],
+                    api_visibility="private")
     on_page_load(inline(scored_view, 2), [text, score_model], [scored, scores, score_error], api_visibility="private")
     prompt.submit(lambda: gr.Tabs(selected="generate"), None, actions, queue=False, api_visibility="private")
     model.change(gates_control, model, [show_gates, no_gates, heatmap], queue=False, api_visibility="private")

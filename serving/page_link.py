@@ -65,14 +65,19 @@ def values_from_query(query: str, url_keys: list[str], defaults: list) -> list:
     return values
 
 
-def answer_on_load(tab: str, url_keys: list[str], defaults: list, fn, inputs: list, outputs: list) -> None:
+def answer_on_load(tab: str, url_keys: list[str], defaults: list, fn, inputs: list, outputs: list):
     """When the page opens: select the tab if the link names it, fill the inputs from the link
-    (or their defaults) and show fn's answer for them in outputs."""
+    (or their defaults) and show fn's answer for them in outputs. Returns the event, for the
+    tab's own actions to cancel (a streamed first answer must not go on writing under theirs)."""
     if inspect.isgeneratorfunction(fn):
         def from_link(query: str):
+            # the inputs are filled once, with the first answer: filled again with every streamed
+            # one, they undid what a visitor typed while the page's first answer streamed
             values = values_from_query(query, url_keys, defaults)
+            filled = values
             for answer in fn(*values):
-                yield [*values, *answer]
+                yield [*filled, *answer]
+                filled = [gr.skip()] * len(values)
     else:
         def from_link(query: str):
             values = values_from_query(query, url_keys, defaults)
@@ -82,4 +87,4 @@ def answer_on_load(tab: str, url_keys: list[str], defaults: list, fn, inputs: li
   return [window.location.search];
 }}"""
     query = gr.Textbox(visible=False)
-    on_page_load(from_link, query, [*inputs, *outputs], js=read, api_visibility="private")
+    return on_page_load(from_link, query, [*inputs, *outputs], js=read, api_visibility="private")

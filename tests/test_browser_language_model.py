@@ -4,7 +4,8 @@ scores, sampling draws a fresh seed per press and shows it, an error clears the 
 its message stays, Gates says why it is off for the vanilla RNN, the next-word chart starts at 0
 and names <eos>, the scored text agrees with /perplexity and its tooltips with /token_scores, a
 text mostly of unknown words is said to be so,
-a model chosen answers at once, and the tables fit. Screenshots go where tests/test_browser.py's go."""
+a model chosen answers at once, what is typed while the first answer streams stays, and the
+tables fit. Screenshots go where tests/test_browser.py's go."""
 import math
 import re
 from urllib.parse import urlencode
@@ -186,6 +187,18 @@ def test_every_word_of_a_text_is_scored_as_the_api_scores_it(page, client, serve
     expect(tip).to_contain_text(f"rank {expected['tokens'][word]['rank']:,}")
     expect(tip).to_contain_text(alternatives[0]["word"])
     screenshot(page, "language-model-tooltip-desktop")
+
+
+@desktop_only
+def test_a_prompt_typed_while_the_first_answer_streams_stays(page, served):
+    """The page's first generation streams for a second or more; what a visitor types meanwhile
+    is not put back to the example with each streamed word."""
+    open_tab(page, served, "?" + urlencode({"tab": TAB, "lm_max_new": 200}))   # 200 words: still streaming
+    field(page, "lm-prompt").fill("the federal reserve")
+    page.wait_for_function("() => document.querySelector('#lm-output [data-testid=\"status-tracker\"]')"
+                           ".classList.contains('hide')", timeout=WAIT)
+    page.wait_for_timeout(500)
+    expect(field(page, "lm-prompt")).to_have_value("the federal reserve")
 
 
 @desktop_only
