@@ -1,9 +1,10 @@
 """The app in headless Chromium (Debian's package, driven by playwright; flags from docs/architecture.md):
 in each tab an example and a typed input, the result checked on the page against what the API
 answers for the same input, and a screenshot per tab for review: in a temporary folder, or in
-$SCREENSHOTS_DIR when set (results/screenshots keeps one per tab and screen size from such a run:
-<tab>-desktop.png, <tab>-phone.png), so that the suite leaves the checkout as it found it. Typed HTML must show as text: no script runs,
-no element appears. Every tab's button shows, on a 390 px phone too."""
+$SCREENSHOTS_DIR when set (results/screenshots keeps one per tab and screen size from such a
+run: <tab>-desktop.png, <tab>-phone.png), so that the suite leaves the checkout as it found it.
+Typed HTML must show as text: no script runs, no element appears. Every tab's button shows, on a
+390 px phone too."""
 import os
 import re
 import tempfile
