@@ -142,6 +142,14 @@ def io_spec(path: Path) -> tuple[list[dict], list[dict]]:
     return spec(s.get_inputs()), spec(s.get_outputs())
 
 
+def stopped_by(record: dict) -> str:
+    """Why the run ended. The record is saved every epoch, so a run ended by hand (or with its
+    machine) exports from its best epoch too; only a run that ended itself has `epochs_run`."""
+    if "epochs_run" not in record:
+        return "stopped by hand after its last saved epoch"
+    return "max epochs" if record["epochs_run"] >= record["config"]["epochs"] else "time budget"
+
+
 def machine(device: str) -> str:
     return f"{os.cpu_count()}-core CPU" if device == "cpu" else f"1x {device} (device machine)"
 
@@ -208,9 +216,8 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
                         if use_int8 else "none (not asked for, or int8 moved the test perplexity by 1% or more)",
         "opset": OPSET,
         "training": {"machine": machine(record["device"]),
-                     "seconds": round(record["seconds"]), "epochs": record["epochs_run"],
-                     "best_epoch": record["best_epoch"],
-                     "stopped_by": "max epochs" if record["epochs_run"] >= config["epochs"] else "time budget",
+                     "seconds": round(record["seconds"]), "epochs": len(record["history"]),
+                     "best_epoch": record["best_epoch"], "stopped_by": stopped_by(record),
                      "curves": [{k: round(v, 2) for k, v in h.items()} for h in record["history"]]},
         "description": DESCRIPTIONS[cell] + " Trained on the Penn Treebank with SGD, dropout "
                        f"{config['dropout']} and the gradient norm clipped at {config['clip']}.",
