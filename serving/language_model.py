@@ -153,7 +153,7 @@ class LanguageModel:
         <eos> scored() adds) are unknown: read as <unk>, they leave a perplexity that says little
         (a French sentence got a number and no word of warning)."""
         words = [t for t in tokens if any(c.isalnum() for c in t)]
-        unknown = sum(t not in self.index for t in words)
+        unknown = self.unknown(words)
         if not words or 2 * unknown < len(words):
             return ""
         return (f"Unknown to the model: {unknown} of the text's {counted(len(words), 'word')}, read as <unk>. "

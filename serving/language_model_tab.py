@@ -205,7 +205,9 @@ def build(manifests: dict[str, dict]) -> None:
         """The text coloured token by token under the model, and its perplexity under each model."""
         result = token_scores(text, model, 5)
         view = scored_text_html(result, len(choose(models, model).vocab))
-        rows = "".join(f"| {labels[n]} | {perplexity(text, n)['perplexity']:.1f} |\n" for n in names)
+        # the chosen model's perplexity is the one token_scores just computed: not run again
+        ppl = {n: result["perplexity"] if n == model else perplexity(text, n)["perplexity"] for n in names}
+        rows = "".join(f"| {labels[n]} | {ppl[n]:.1f} |\n" for n in names)
         warning = f"**{html.escape(result['warning'])}**\n\n" if result["warning"] else ""
         return view, warning + "Your text's perplexity under each model:\n\n| model | perplexity |\n| --- | ---: |\n" + rows
 
