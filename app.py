@@ -87,7 +87,7 @@ def build_app(manifests: dict[str, dict]) -> gr.Blocks:
     with gr.Blocks(title="Small neural NLP models", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Small neural NLP models\nWord vectors, recurrent language models and a "
                     "CNN sentence classifier, trained by this project and served with onnxruntime.")
-        # "wrap": the tabs that do not fit go on a second row; Gradio's default "menu" hid
+        # "wrap": the tabs that do not fit go on a second row; Gradio's default "menu" hides
         # Language model and Sentiment behind an unlabeled "⋯" on a 390 px phone
         with gr.Tabs(overflow_behavior="wrap"):
             with gr.Tab("Basics"):

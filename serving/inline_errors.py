@@ -6,7 +6,7 @@ serving.errors.InputError every output is cleared and the message goes to a stat
 beside them (status_box()), where it stays until the next action; a successful answer hides the
 box again. The event's outputs are then its outputs followed by that box. Outputs named in keep=
 stay as they were instead (the Playground's plots, which a mistyped setting should not wipe), and
-those named in hide= go out of sight (a picture: cleared, it was an empty frame).
+those named in hide= go out of sight (a picture: cleared, it would show an empty frame).
 
 The gr.api endpoints do not use this: API clients still get the error raised
 (serving/guards.py). Both log the same one line per input error.

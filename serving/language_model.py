@@ -150,8 +150,7 @@ class LanguageModel:
 
     def unknown_warning(self, tokens: list[str]) -> str:
         """"" unless half or more of the text's words (its tokens with a letter or digit; not the
-        <eos> scored() adds) are unknown: read as <unk>, they leave a perplexity that says little
-        (a French sentence got a number and no word of warning)."""
+        <eos> scored() adds) are unknown: read as <unk>, they leave a perplexity that says little."""
         words = [t for t in tokens if any(c.isalnum() for c in t)]
         unknown = self.unknown(words)
         if not words or 2 * unknown < len(words):

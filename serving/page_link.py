@@ -72,7 +72,7 @@ def answer_on_load(tab: str, url_keys: list[str], defaults: list, fn, inputs: li
     if inspect.isgeneratorfunction(fn):
         def from_link(query: str):
             # the inputs are filled once, with the first answer: filled again with every streamed
-            # one, they undid what a visitor typed while the page's first answer streamed
+            # one, they would undo what a visitor typed while the page's first answer streamed
             values = values_from_query(query, url_keys, defaults)
             filled = values
             for answer in fn(*values):

@@ -198,7 +198,7 @@ def known_failures() -> str:
 
 
 def english_only(result: dict) -> str:
-    # NOT_ENGLISH[0].upper(), not capitalize(), which lower-cased the rest ("Not english?")
+    # NOT_ENGLISH[0].upper(), not capitalize(), which would lower-case the rest ("Not english?")
     return (f"**{NOT_ENGLISH[0].upper() + NOT_ENGLISH[1:]}?** The models read English only, and most of this "
             f"text's words (of four letters or more) are unknown to this one ({result['unknown']:,} of the "
             f"{counted(result['tokens'], 'token')} read), so it gives no label: its guess would say little.")
@@ -287,8 +287,8 @@ def build(manifests: dict[str, dict]) -> None:
             gr.Markdown(training_details(m))
 
     inputs, outputs = [text, model], [label, evidence, note, status]
-    # choosing another model answers with it at once: the old model's answer stayed under the
-    # new choice until Classify was pressed (.input: the visitor's choice, not a link's)
+    # choosing another model answers with it at once, or the old model's answer would stay under
+    # the new choice until Classify (.input: the visitor's choice, not a link's)
     gr.on([go.click, text.submit, model.input], shown, inputs, outputs, js=page_link.write_url(TAB, URL_KEYS),
           api_name="classify_page", api_visibility="private")
     page_link.answer_on_load(TAB, URL_KEYS, [DEFAULT_TEXT, names[0]], shown, inputs, outputs)
