@@ -12,7 +12,9 @@ import torch
 from export.lm.export import export_run, export_step, load_run, state_names
 from export.lm.from_onnx import load_torch_model
 from export.lm.model import gate_activations
-from export.lm.train import parse_args, train
+from export.lm.checkpoint import load_weights
+from export.lm.data import batchify, load_ptb
+from export.lm.train import evaluate, parse_args, train
 from serving.language_model import LanguageModel
 from serving.onnx_session import make_session
 from serving.weights import load_manifest
@@ -197,6 +199,26 @@ def test_training_resumes_from_its_last_checkpoint(tmp_path):
     resumed = train(parse_args(args + ["--epochs", "3", "--resume"]))
     assert resumed["history"][:2] == first["history"] and len(resumed["history"]) == 3
     assert resumed["config"]["epochs"] == 3  # the manifest reports the schedule the run ended under
+
+
+def test_averaged_weights_are_the_ones_validated_kept_and_resumed(tmp_path):
+    """--average-from: from that epoch, validation and the best checkpoint use the running mean of
+    every step's weights, and --resume carries the mean on with its count."""
+    (tmp_path / "ptb").mkdir()
+    write_corpus(tmp_path / "ptb")
+    args = ["--cell", "gru", "--data-dir", str(tmp_path), "--checkpoint-dir", str(tmp_path / "ck"),
+            "--hidden", "8", "--batch-size", "4", "--bptt", "8", "--lr", "0.3", "--init-range", "0.3",
+            "--average-from", "2", "--decay-start", "99"]
+    first = train(parse_args(args + ["--epochs", "2"]))
+    steps_per_epoch = first["averaged_steps"]
+    resumed = train(parse_args(args + ["--epochs", "3", "--resume"]))
+    assert [h["averaged"] for h in resumed["history"]] == [False, True, True]
+    assert resumed["averaged_steps"] == 2 * steps_per_epoch > 0
+    prefix = tmp_path / "ck" / "lm-gru"
+    model, _ = load_run(prefix)
+    load_weights(model, prefix, "average")
+    ppl = evaluate(model, batchify(load_ptb(tmp_path / "ptb")[1]["valid"], 10), 8)
+    assert ppl == pytest.approx(resumed["history"][-1]["valid_ppl"], rel=1e-6)
 
 
 def test_training_continues_from_a_shipped_folder(runs, tmp_path):

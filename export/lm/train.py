@@ -2,8 +2,11 @@
 
 Truncated BPTT with the state carried across windows, gradient-norm clipping, SGD with the
 learning rate divided after a fixed epoch (Zaremba et al. 2014) and whenever validation
-perplexity stops improving. Every epoch saves the best model (fp16 shards) and the last one
-(fp32, for --resume); a wall-clock budget (--max-minutes) ends training cleanly. With
+perplexity stops improving. From --average-from on, the model validated and kept is the running
+average of the weights after every step (Polyak averaging, the "A" of AWD-LSTM's NT-ASGD):
+SGD's late iterates wander around a minimum and their mean lies nearer it than any one of them.
+Every epoch saves the best model (fp16 shards) and the last one (fp32, for --resume, with the
+average beside it); a wall-clock budget (--max-minutes) ends training cleanly. With
 --weights-dir the best model is then exported, quantized and measured into weights/lm-<cell>/.
 """
 import argparse
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from export.corpora import DEFAULT_DATA_DIR
@@ -35,8 +39,10 @@ def evaluate(model: RecurrentLM, data: torch.Tensor, bptt: int) -> float:
     return math.exp(total / count)
 
 
-def train_epoch(model, data, optimizer, bptt: int, clip: float, deadline: float, desc: str):
-    """One pass; returns (train perplexity, words/s, finished). Stops early at the deadline."""
+def train_epoch(model, data, optimizer, bptt: int, clip: float, deadline: float, desc: str,
+                average: AveragedModel | None = None):
+    """One pass; returns (train perplexity, words/s, finished). Stops early at the deadline.
+    With `average`, every step's weights join it."""
     model.train()
     state, count, start = model.initial_state(data.size(1)), 0, time.monotonic()
     total = torch.zeros((), device=data.device)  # summed on the device: no sync per step
@@ -53,6 +59,8 @@ def train_epoch(model, data, optimizer, bptt: int, clip: float, deadline: float,
         (loss * inputs.size(0)).backward()
         nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
+        if average is not None:
+            average.update_parameters(model)
         total += loss.detach() * targets.numel()
         count += targets.numel()
         if step % 100 == 0 and not bar.disable:
@@ -91,7 +99,8 @@ def train(args) -> dict:
     test_data = batchify(splits["test"], args.eval_batch_size).to(device)
     config = {k: getattr(args, k) for k in ("cell", "hidden", "layers", "dropout", "tied", "lr",
                                             "lr_decay", "decay_start", "clip", "batch_size",
-                                            "bptt", "epochs", "seed", "max_tokens", "init_range")}
+                                            "bptt", "epochs", "seed", "max_tokens", "init_range",
+                                            "average_from")}
     model = build_model(config, vocab_size=len(vocab)).to(device)
     prefix = Path(args.checkpoint_dir) / args.name
     prefix.parent.mkdir(parents=True, exist_ok=True)
@@ -110,6 +119,11 @@ def train(args) -> dict:
     best.load_state_dict(model.state_dict())
     if record["best_epoch"]:
         load_weights(best, prefix, "best")
+    average = None
+    if args.resume and Path(f"{prefix}.json").exists() and record.get("averaged_steps"):
+        average = AveragedModel(model)
+        load_weights(average.module, prefix, "average")
+        average.n_averaged.fill_(record["averaged_steps"])
     optimizer = torch.optim.SGD(model.parameters(), lr=record["lr"])
     start = time.monotonic() - record["seconds"]
     deadline = time.monotonic() + 60 * args.max_minutes   # this invocation's budget
@@ -119,20 +133,24 @@ def train(args) -> dict:
             print(f"{args.name}: stopping before epoch {epoch}: the next would pass --max-minutes")
             break
         epoch_start = time.monotonic()
+        if average is None and args.average_from and epoch >= args.average_from:
+            average = AveragedModel(model)
         train_ppl, wps, finished = train_epoch(model, train_data, optimizer, args.bptt, args.clip,
-                                               deadline, f"{args.name} epoch {epoch}")
+                                               deadline, f"{args.name} epoch {epoch}", average)
         if not finished:
             print(f"{args.name}: --max-minutes reached during epoch {epoch}; it is discarded")
             break
-        valid_ppl = evaluate(model, valid_data, args.bptt)
+        kept = model if average is None else average.module
+        valid_ppl = evaluate(kept, valid_data, args.bptt)
         epoch_seconds = time.monotonic() - epoch_start
         improved = valid_ppl < record["best_valid_ppl"]
         if improved:
             record.update(best_valid_ppl=valid_ppl, best_epoch=epoch)
-            best.load_state_dict(model.state_dict())
-            save_best(model, prefix)
+            best.load_state_dict(kept.state_dict())
+            save_best(kept, prefix)
         record["history"].append({"epoch": epoch, "lr": record["lr"], "train_ppl": train_ppl,
-                                  "valid_ppl": valid_ppl, "words_per_s": wps,
+                                  "valid_ppl": valid_ppl, "averaged": average is not None,
+                                  "words_per_s": wps,
                                   "seconds": time.monotonic() - start})
         print(f"{time.strftime('%H:%M:%S')} {args.name} epoch {epoch:2d} lr {record['lr']:.4g} "
               f"train {train_ppl:8.2f} valid {valid_ppl:8.2f} {wps:8.0f} words/s "
@@ -143,6 +161,9 @@ def train(args) -> dict:
                 group["lr"] = record["lr"]
         record["seconds"] = time.monotonic() - start
         save_last(model, prefix)
+        if average is not None:
+            save_last(average.module, prefix, "average")
+            record["averaged_steps"] = int(average.n_averaged)
         save_record(record, prefix)
     record["seconds"] = time.monotonic() - start
     best.to(device)
@@ -183,6 +204,8 @@ def parse_args(argv=None):
     p.add_argument("--max-tokens", type=int, help="use only the first N tokens of each split")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--device", help="cuda or cpu (default: cuda when available)")
+    p.add_argument("--average-from", type=int, default=0,
+                   help="from this epoch on, validate and keep the average of the weights (0: never)")
     p.add_argument("--resume", action="store_true", help="continue from <checkpoint-dir>/<name>-last")
     p.add_argument("--init-from", help="continue from a shipped weights folder (e.g. weights/lm-rnn) "
                                        "at --lr; --epochs counts its epochs too")
