@@ -201,24 +201,25 @@ def test_training_resumes_from_its_last_checkpoint(tmp_path):
     assert resumed["config"]["epochs"] == 3  # the manifest reports the schedule the run ended under
 
 
-def test_averaged_weights_are_the_ones_validated_kept_and_resumed(tmp_path):
-    """--average-from: from that epoch, validation and the best checkpoint use the running mean of
-    every step's weights, and --resume carries the mean on with its count."""
+def test_each_epochs_mean_weights_are_validated_and_kept(tmp_path):
+    """--average-from: from that epoch, validation and the best checkpoint use the mean of the
+    epoch's weights; the last weights, which training goes on from, are measured beside it."""
     (tmp_path / "ptb").mkdir()
     write_corpus(tmp_path / "ptb")
     args = ["--cell", "gru", "--data-dir", str(tmp_path), "--checkpoint-dir", str(tmp_path / "ck"),
             "--hidden", "8", "--batch-size", "4", "--bptt", "8", "--lr", "0.3", "--init-range", "0.3",
             "--average-from", "2", "--decay-start", "99"]
-    first = train(parse_args(args + ["--epochs", "2"]))
-    steps_per_epoch = first["averaged_steps"]
-    resumed = train(parse_args(args + ["--epochs", "3", "--resume"]))
-    assert [h["averaged"] for h in resumed["history"]] == [False, True, True]
-    assert resumed["averaged_steps"] == 2 * steps_per_epoch > 0
-    prefix = tmp_path / "ck" / "lm-gru"
-    model, _ = load_run(prefix)
-    load_weights(model, prefix, "average")
-    ppl = evaluate(model, batchify(load_ptb(tmp_path / "ptb")[1]["valid"], 10), 8)
-    assert ppl == pytest.approx(resumed["history"][-1]["valid_ppl"], rel=1e-6)
+    train(parse_args(args + ["--epochs", "2"]))
+    record = train(parse_args(args + ["--epochs", "3", "--resume"]))
+    history = record["history"]
+    assert [h["averaged"] for h in history] == [False, True, True]
+    assert history[0]["last_weights_valid_ppl"] == history[0]["valid_ppl"]
+    assert all(h["last_weights_valid_ppl"] != h["valid_ppl"] for h in history[1:])
+    prefix, valid = tmp_path / "ck" / "lm-gru", batchify(load_ptb(tmp_path / "ptb")[1]["valid"], 10)
+    model, _ = load_run(prefix)  # the best: fp16
+    assert evaluate(model, valid, 8) == pytest.approx(record["best_valid_ppl"], rel=1e-2)
+    load_weights(model, prefix, "last")
+    assert evaluate(model, valid, 8) == pytest.approx(history[-1]["last_weights_valid_ppl"], rel=1e-6)
 
 
 def test_training_continues_from_a_shipped_folder(runs, tmp_path):

@@ -1,8 +1,8 @@
 """Checkpoints as safetensors (never pickles): sharded fp16 'best' weights to ship, fp32 'last' to resume.
 
 A run is named by a path prefix: PREFIX.json (config, per-epoch history, results),
-PREFIX-best-0000k.safetensors (shards under a size cap, so each fits a file-size limit),
-PREFIX-last-0000k.safetensors and, once weights are averaged, PREFIX-average-0000k.safetensors.
+PREFIX-best-0000k.safetensors (shards under a size cap, so each fits a file-size limit) and
+PREFIX-last-0000k.safetensors.
 """
 import json
 from pathlib import Path
@@ -41,8 +41,8 @@ def save_best(model, prefix) -> list[Path]:
     return save_shards(_own_tensors(model, torch.float16), prefix, "best")
 
 
-def save_last(model, prefix, tag: str = "last") -> list[Path]:
-    return save_shards(_own_tensors(model, torch.float32), prefix, tag)
+def save_last(model, prefix) -> list[Path]:
+    return save_shards(_own_tensors(model, torch.float32), prefix, "last")
 
 
 def load_weights(model: torch.nn.Module, prefix, tag: str = "best") -> None:

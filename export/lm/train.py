@@ -2,11 +2,13 @@
 
 Truncated BPTT with the state carried across windows, gradient-norm clipping, SGD with the
 learning rate divided after a fixed epoch (Zaremba et al. 2014) and whenever validation
-perplexity stops improving. From --average-from on, the model validated and kept is the running
-average of the weights after every step (Polyak averaging, the "A" of AWD-LSTM's NT-ASGD):
-SGD's late iterates wander around a minimum and their mean lies nearer it than any one of them.
-Every epoch saves the best model (fp16 shards) and the last one (fp32, for --resume, with the
-average beside it); a wall-clock budget (--max-minutes) ends training cleanly. With
+perplexity stops improving. From --average-from on, the model validated and kept is the mean of
+the weights after every step of the epoch (tail averaging, after Polyak's and AWD-LSTM's
+averaged SGD): SGD's iterates wander around a minimum and their mean lies nearer it than any one
+of them. A mean since the first averaged epoch lags: old iterates weigh in it as much as new
+ones (under it the GRU's validation stalled, 93.65 then 93.62, as its training perplexity fell).
+Every epoch saves the best model (fp16 shards) and the last one (fp32, for --resume); a
+wall-clock budget (--max-minutes) ends training cleanly. With
 --weights-dir the best model is then exported, quantized and measured into weights/lm-<cell>/.
 """
 import argparse
@@ -119,11 +121,6 @@ def train(args) -> dict:
     best.load_state_dict(model.state_dict())
     if record["best_epoch"]:
         load_weights(best, prefix, "best")
-    average = None
-    if args.resume and Path(f"{prefix}.json").exists() and record.get("averaged_steps"):
-        average = AveragedModel(model)
-        load_weights(average.module, prefix, "average")
-        average.n_averaged.fill_(record["averaged_steps"])
     optimizer = torch.optim.SGD(model.parameters(), lr=record["lr"])
     start = time.monotonic() - record["seconds"]
     deadline = time.monotonic() + 60 * args.max_minutes   # this invocation's budget
@@ -133,15 +130,16 @@ def train(args) -> dict:
             print(f"{args.name}: stopping before epoch {epoch}: the next would pass --max-minutes")
             break
         epoch_start = time.monotonic()
-        if average is None and args.average_from and epoch >= args.average_from:
-            average = AveragedModel(model)
+        averaging = bool(args.average_from) and epoch >= args.average_from
+        average = AveragedModel(model) if averaging else None  # its first update copies the weights
         train_ppl, wps, finished = train_epoch(model, train_data, optimizer, args.bptt, args.clip,
                                                deadline, f"{args.name} epoch {epoch}", average)
         if not finished:
             print(f"{args.name}: --max-minutes reached during epoch {epoch}; it is discarded")
             break
-        kept = model if average is None else average.module
+        kept = average.module if averaging else model
         valid_ppl = evaluate(kept, valid_data, args.bptt)
+        last_valid_ppl = evaluate(model, valid_data, args.bptt) if averaging else valid_ppl
         epoch_seconds = time.monotonic() - epoch_start
         improved = valid_ppl < record["best_valid_ppl"]
         if improved:
@@ -149,11 +147,13 @@ def train(args) -> dict:
             best.load_state_dict(kept.state_dict())
             save_best(kept, prefix)
         record["history"].append({"epoch": epoch, "lr": record["lr"], "train_ppl": train_ppl,
-                                  "valid_ppl": valid_ppl, "averaged": average is not None,
+                                  "valid_ppl": valid_ppl, "averaged": averaging,
+                                  "last_weights_valid_ppl": last_valid_ppl,
                                   "words_per_s": wps,
                                   "seconds": time.monotonic() - start})
         print(f"{time.strftime('%H:%M:%S')} {args.name} epoch {epoch:2d} lr {record['lr']:.4g} "
-              f"train {train_ppl:8.2f} valid {valid_ppl:8.2f} {wps:8.0f} words/s "
+              f"train {train_ppl:8.2f} valid {valid_ppl:8.2f}"
+              f"{f' (last weights {last_valid_ppl:.2f})' if averaging else ''} {wps:8.0f} words/s "
               f"{epoch_seconds:5.1f} s{' *' if improved else ''}", flush=True)
         if epoch >= args.decay_start or not improved:
             record["lr"] /= args.lr_decay
@@ -161,9 +161,6 @@ def train(args) -> dict:
                 group["lr"] = record["lr"]
         record["seconds"] = time.monotonic() - start
         save_last(model, prefix)
-        if average is not None:
-            save_last(average.module, prefix, "average")
-            record["averaged_steps"] = int(average.n_averaged)
         save_record(record, prefix)
     record["seconds"] = time.monotonic() - start
     best.to(device)
@@ -205,7 +202,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--device", help="cuda or cpu (default: cuda when available)")
     p.add_argument("--average-from", type=int, default=0,
-                   help="from this epoch on, validate and keep the average of the weights (0: never)")
+                   help="from this epoch on, validate and keep each epoch's mean weights (0: never)")
     p.add_argument("--resume", action="store_true", help="continue from <checkpoint-dir>/<name>-last")
     p.add_argument("--init-from", help="continue from a shipped weights folder (e.g. weights/lm-rnn) "
                                        "at --lr; --epochs counts its epochs too")
