@@ -139,7 +139,7 @@ def given(entry: dict) -> str:
     if t.get("extra_vocab"):
         parts.append(f"+{t['extra_vocab'] // 1000}k pretrained words")
     if t.get("pretrain_epochs"):
-        parts.append("IMDB reviews first")
+        parts.append(f"IMDB {t.get('pretrain_on') or 'reviews'} first")
     if t.get("members", 1) > 1:
         parts.append(f"{t['members']} networks averaged")
     return ", ".join(parts)
@@ -153,7 +153,9 @@ def describe(m: dict) -> str:
     averaged = f", the average of {members} such networks" if members > 1 else ""
     labels = m["hyperparameters"]["labels"]
     prefix = test_set(metrics)
-    first = "IMDB's 25,000 labelled movie reviews, then " if t.get("pretrain_epochs") else ""
+    first = ("" if not t.get("pretrain_epochs") else "IMDB's 25,000 labelled movie reviews, then "
+             if t.get("pretrain_on") != "sentences" else
+             "sentences of IMDB's labelled movie reviews (each labelled as its review), then ")
     beside = " and IMDB's labelled movie reviews, read whole" if t.get("joint_imdb") else ""
     scale = (f", on {len(labels)} levels from {labels[0]} to {labels[-1]}" if len(labels) > 2 else "")
     cv = (f" ({percent(metrics['mr_cv_accuracy'])}% on the MR reviews in 10-fold cross-validation)"

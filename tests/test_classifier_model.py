@@ -10,10 +10,10 @@ import onnx
 import pytest
 import torch
 from classifier_synthetic import sentences, tiny_folder, train_tiny
-from conftest import ROOT, needs_data
+from conftest import DATA_DIR, ROOT, needs_data
 
 from export.classifier.calibration import expected_calibration_error, fit_temperature
-from export.classifier.export import export_onnx
+from export.classifier.export import export_onnx, route_by_length
 from export.classifier.from_onnx import explained_from_onnx, reexport
 from export.classifier.model import Explained
 from serving.onnx_session import make_session
@@ -173,3 +173,34 @@ def test_a_run_resumed_from_its_state_file_ends_as_an_uninterrupted_one(tmp_path
     assert resumed_result == straight_result and scores(resumed_history) == scores(straight_history)
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), name
+
+
+@needs_data("sst2/stsa.binary.dev", "imdb/train.jsonl.gz")
+def test_a_routed_folder_lends_its_review_graph_as_shipped(tmp_path):
+    """route_by_length with a routed folder as --reviews: its long.onnx, already quantized, joins
+    the sentence model unchanged, with what its manifest says of it; the threshold is chosen again."""
+    shipped = ROOT / "weights" / "sentiment-cnn"
+    routed = load_manifest(shipped)["hyperparameters"]["long_texts"]
+    written = route_by_length(shipped, shipped, tmp_path / "joined", DATA_DIR)
+    assert (tmp_path / "joined" / "long.onnx").read_bytes() == (shipped / routed["file"]).read_bytes()
+    long_texts = written["hyperparameters"]["long_texts"]
+    assert {k: long_texts[k] for k in routed if k != "from_tokens"} == {k: v for k, v in routed.items()
+                                                                        if k != "from_tokens"}
+    assert str(long_texts["from_tokens"]) in written["metrics"]["routing_dev_accuracies"]
+
+
+def test_imdb_sentences_keep_every_negation_and_as_many_others(tmp_path):
+    """--pretrain-on sentences: each sentence of a review labeled as the review; all that hold a
+    negator, the same number of the others, none too short to carry a verdict."""
+    from export.classifier.data import load_imdb_sentences, negated
+    (tmp_path / "imdb").mkdir()
+    reviews = [("It was not bad at all. A fine cast and a fine story! Ok.", "pos"),
+               ("I never laughed once. The plot drags on and on. It looks cheap. Dull, dull, dull.", "neg")]
+    with gzip.open(tmp_path / "imdb/train.jsonl.gz", "wt") as f:
+        f.writelines(json.dumps({"text": text, "label": label}) + "\n" for text, label in reviews)
+    sentences = load_imdb_sentences(tmp_path)
+    with_negator = [(tokens, label) for tokens, label in sentences if negated(tokens)]
+    assert sorted(with_negator) == [(["i", "never", "laughed", "once"], 0),
+                                    (["it", "was", "not", "bad", "at", "all"], 1)]
+    assert len(sentences) == 2 * len(with_negator)
+    assert all(len(tokens) >= 4 for tokens, _ in sentences)  # "Ok." is not one of them

@@ -16,6 +16,7 @@ def save_checkpoint(path, model, vocab: list[str], info: dict) -> None:
     from safetensors.torch import save_file
     state = dict(Explained(model).model.state_dict())
     state = {k: v.detach().cpu().half().contiguous() for k, v in state.items()}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # not found only after the whole run
     save_file(state, str(path), metadata={"vocab": "\n".join(vocab), "info": json.dumps(info)})
 
 

@@ -103,6 +103,7 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
                      "restarts": info.get("restarts", 1), "members": members,
                      "restart_dev_accuracies": info.get("restart_dev_accuracies"),
                      "extra_vocab": info.get("extra_vocab", 0), "pretrain_epochs": pretrain_epochs,
+                     **({"pretrain_on": info.get("pretrain_on", "reviews")} if pretrain_epochs else {}),
                      **{k: info[k] for k in ("init", "joint_imdb", "dev_history", "finetune_epochs", "blend",
                                              "finetune_dev_history", "finetune_best_epoch") if k in info},
                      "selection": selection},
@@ -116,7 +117,12 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
            f"whole reviews together ({info['blend']['weight']:.0%})."
            if info.get("blend") else "")
         + (" Before SST-2 it read IMDB's 25,000 labeled movie reviews, which teach it sentiment "
-           "words that SST-2's training sentences never show." if pretrain_epochs else "")
+           "words that SST-2's training sentences never show."
+           if pretrain_epochs and info.get("pretrain_on") != "sentences" else "")
+        + (" Before SST-2 it read sentences of IMDB's 25,000 labeled movie reviews, each labeled as "
+           "its review: every one with a negator such as not or never, and as many others. They "
+           "teach it negations and sentiment words that SST-2's training sentences rarely show."
+           if pretrain_epochs and info.get("pretrain_on") == "sentences" else "")
         + (" It learned from SST-2's sentences and IMDB's labeled movie reviews together, each "
            f"review read whole (up to {max_tokens:,} tokens), as it reads what you paste."
            if joint and not info.get("blend") else "")
@@ -146,8 +152,15 @@ def route_by_length(sentences: Path, reviews: Path, out: Path, data_dir: Path, i
     dev = {"sst2": load_sst2(data_dir)["dev"],
            "imdb": split_imdb_train(load_imdb_train(data_dir, max_tokens=MAX_TOKENS))[1]}
     labels = {k: np.array([y for _, y in v]) for k, v in dev.items()}
+    manifest, long_manifest = load_manifest(sentences), load_manifest(reviews)
+    routed = long_manifest["hyperparameters"].get("long_texts")
+    long_graph = (reviews / routed["file"]).read_bytes() if routed else None  # out may be reviews
     shutil.copytree(sentences, out, dirs_exist_ok=True)
-    if int8:   # the matrix products in int8 (onnxruntime's dynamic quantization): half the time
+    if routed:  # a folder routed before: its review graph as shipped, so a new sentence model joins it
+        (out / "long.onnx").write_bytes(long_graph)
+        long_manifest = {"architecture": routed["architecture"], "training": routed["training"],
+                         "hyperparameters": routed}
+    elif int8:   # the matrix products in int8 (onnxruntime's dynamic quantization): half the time
         quantize_dynamic(reviews / "model.onnx", out / "long.onnx", op_types_to_quantize=["MatMul"])
     else:
         shutil.copyfile(reviews / "model.onnx", out / "long.onnx")
@@ -156,12 +169,12 @@ def route_by_length(sentences: Path, reviews: Path, out: Path, data_dir: Path, i
     scores = {t: {k: float(np.mean(np.where(short[k][1] >= t, long[k], short[k][0]) == labels[k])) for k in dev}
               for t in thresholds}
     best = max(thresholds, key=lambda t: (np.mean(list(scores[t].values())), -t))
-    manifest, long_manifest = load_manifest(sentences), load_manifest(reviews)
     long_hp = long_manifest["hyperparameters"]
     manifest["hyperparameters"] = {**manifest["hyperparameters"], "max_tokens": MAX_TOKENS, "long_texts": {
         "file": "long.onnx", "from_tokens": best, "filter_widths": long_hp["filter_widths"],
         "feature_maps": long_hp["feature_maps"], "architecture": long_manifest["architecture"],
-        "quantization": "int8 matrix products (onnxruntime quantize_dynamic, MatMul)" if int8 else "none",
+        "quantization": routed["quantization"] if routed else
+                        "int8 matrix products (onnxruntime quantize_dynamic, MatMul)" if int8 else "none",
         "training": long_manifest["training"]}}
     # the sentence model's numbers hold for sentences; the test numbers of the whole are measured
     # next (python -m export.classifier.evaluate <out> --imdb --record ...)
@@ -179,7 +192,7 @@ def route_by_length(sentences: Path, reviews: Path, out: Path, data_dir: Path, i
 def main() -> None:
     parser = argparse.ArgumentParser(description="Join a sentence model and a review model into one folder.")
     parser.add_argument("--sentences", type=Path, required=True, help="e.g. weights/sentiment-cnn")
-    parser.add_argument("--reviews", type=Path, required=True, help="a folder trained with --joint-imdb")
+    parser.add_argument("--reviews", type=Path, required=True, help="a folder trained with --joint-imdb, or one routed before (its long.onnx as it is)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--int8", action="store_true", help="the review model's matrix products in int8")

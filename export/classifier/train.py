@@ -36,6 +36,7 @@ from export.classifier.data import (
     classifier_vocab,
     cv_split,
     encode,
+    load_imdb_sentences,
     load_imdb_train,
     load_mr,
     load_sst2,
@@ -55,10 +56,12 @@ BLEND_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 def imdb_reviews(args):
-    """The labeled IMDB reviews to train on first, tokenised once per run (None without
-    --pretrain-epochs)."""
+    """The labeled IMDB reviews (or with --pretrain-on sentences their sentences) to train on
+    first, tokenised once per run (None without --pretrain-epochs)."""
     if not args.pretrain_epochs:
         return None
+    if args.pretrain_on == "sentences":
+        return load_imdb_sentences(args.data_dir, seed=args.seed)
     return load_imdb_train(args.data_dir, args.max_tokens, args.limit, args.seed)
 
 
@@ -133,7 +136,8 @@ def train_sst2(args, device, splits):
         info = {"model": args.model, "name": args.name, "dim": model.embedding.embedding_dim,
                 "vectors": args.init or (None if vectors is None else vectors_source(args.vectors)),
                 "vocab_with_vectors": covered, "extra_vocab": args.extra_vocab,
-                "pretrain_epochs": args.pretrain_epochs, "machine": device_name(device),
+                "pretrain_epochs": args.pretrain_epochs, "pretrain_on": args.pretrain_on,
+                "machine": device_name(device),
                 "seconds": round(time.time() - started),
                 "best_epoch": epochs if len(kept) > 1 else epochs[0],
                 "seed": seeds if len(kept) > 1 else seeds[0],
@@ -281,6 +285,9 @@ def main() -> None:
                         help="add the N most frequent words of --vectors to the vocabulary")
     parser.add_argument("--pretrain-epochs", type=int, default=0,
                         help="first train each network N epochs on IMDB's labeled training reviews")
+    parser.add_argument("--pretrain-on", choices=["reviews", "sentences"], default="reviews",
+                        help="--pretrain-epochs on IMDB's reviews (up to --max-tokens) or on their "
+                             "sentences, each labeled as its review")
     parser.add_argument("--joint-imdb", action="store_true",
                         help="SST-2: train one CNN on SST-2 and IMDB's training reviews together")
     parser.add_argument("--sst2-repeat", type=int, default=2,
