@@ -218,9 +218,12 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
         "training": {"machine": machine(record["device"]),
                      "seconds": round(record["seconds"]), "epochs": len(record["history"]),
                      "best_epoch": record["best_epoch"], "stopped_by": stopped_by(record),
-                     "curves": [{k: round(v, 2) for k, v in h.items()} for h in record["history"]]},
+                     "curves": [{k: round(v, 2) if isinstance(v, float) else v for k, v in h.items()}
+                                for h in record["history"]]},
         "description": DESCRIPTIONS[cell] + " Trained on the Penn Treebank with SGD, dropout "
-                       f"{config['dropout']} and the gradient norm clipped at {config['clip']}.",
+                       f"{config['dropout']} and the gradient norm clipped at {config['clip']}"
+                       + (f"; from epoch {config['average_from']} on, the weights kept are the mean of each "
+                          "epoch's steps." if config.get("average_from") else "."),
     }
     written = write_manifest(folder, manifest)
     print(json.dumps(written["metrics"]), f"-> {folder}")
