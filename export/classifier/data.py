@@ -26,6 +26,7 @@ IMDB_TEST = "imdb/test.jsonl.gz"    # 25,000 full reviews: evaluation only
 NEGATORS = frozenset({"not", "n't", "no", "never", "nothing", "nobody", "none", "hardly", "neither",
                       "nor", "without"})
 
+IMDB_LABELS = {"neg": LABELS.index("negative"), "pos": LABELS.index("positive")}  # as stored
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 UNK_ID = 1
 Examples = list[tuple[list[str], int]]
@@ -56,24 +57,22 @@ def load_imdb_train(data_dir: str | Path = DEFAULT_DATA_DIR, max_tokens: int = 2
     reviews = list(read_reviews(Path(data_dir) / IMDB_TRAIN))
     if limit:  # the file holds all positives, then all negatives
         reviews = [reviews[i] for i in np.random.default_rng(seed).permutation(len(reviews))[:limit]]
-    label = {"neg": LABELS.index("negative"), "pos": LABELS.index("positive")}
-    return [(sst_tokens(r["text"])[:max_tokens], label[r["label"]]) for r in reviews]
+    return [(sst_tokens(r["text"])[:max_tokens], IMDB_LABELS[r["label"]]) for r in reviews]
 
 
 def load_imdb_sentences(data_dir: str | Path = DEFAULT_DATA_DIR, min_tokens: int = 4,
                         max_tokens: int = 50, seed: int = 0) -> Examples:
-    """The sentences of IMDB's 25,000 labeled training reviews that hold a negator (about 65,000),
+    """The sentences of IMDB's 25,000 labeled training reviews that hold a negator (72,663),
     and as many of the others drawn at random, each labeled as its review: a weak label (a good
     review says "not all of it works" too), but many times the negations of SST-2's 6,920
     training sentences, which come without phrase labels. "Not bad at all" in mostly positive
     reviews is what can teach a sentence model negation; the others keep the rest of the task."""
-    label = {"neg": LABELS.index("negative"), "pos": LABELS.index("positive")}
     with_negator, others = [], []
     for review in read_reviews(Path(data_dir) / IMDB_TRAIN):
         for sentence in SENTENCE_END.split(review["text"]):
             tokens = sst_tokens(sentence)
             if min_tokens <= len(tokens) <= max_tokens:
-                (with_negator if negated(tokens) else others).append((tokens, label[review["label"]]))
+                (with_negator if negated(tokens) else others).append((tokens, IMDB_LABELS[review["label"]]))
     drawn = np.random.default_rng(seed).permutation(len(others))[:len(with_negator)]
     return with_negator + [others[i] for i in drawn]
 
@@ -88,8 +87,7 @@ def split_imdb_train(reviews: list, dev_fraction: float = 0.1, seed: int = 13) -
 
 def load_imdb_test(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[tuple[str, int]]:
     """IMDB's 25,000 test reviews as a visitor would paste them (raw text, <br /> as spaces)."""
-    label = {"neg": LABELS.index("negative"), "pos": LABELS.index("positive")}
-    return [(r["text"], label[r["label"]]) for r in read_reviews(Path(data_dir) / IMDB_TEST)]
+    return [(r["text"], IMDB_LABELS[r["label"]]) for r in read_reviews(Path(data_dir) / IMDB_TEST)]
 
 
 def negated(tokens: list[str]) -> bool:
