@@ -140,10 +140,14 @@ class LanguageModel:
                              f"(the limit is {MAX_TOKENS:,}).")
         return tokens
 
+    def ids(self, tokens: list[str]) -> list[int]:
+        """Token ids, unknown words as <unk>."""
+        return [self.index.get(t, self.unk) for t in tokens]
+
     def encode(self, text: str) -> tuple[list[int], list[str]]:
-        """Token ids of the text (unknown words as <unk>) and the unknown words themselves."""
+        """Token ids of the text and the unknown words themselves."""
         tokens = self.tokens(text)
-        return [self.index.get(t, self.unk) for t in tokens], [t for t in tokens if t not in self.index]
+        return self.ids(tokens), [t for t in tokens if t not in self.index]
 
     def unknown(self, tokens: list[str]) -> int:
         return sum(t not in self.index for t in tokens)
@@ -208,7 +212,7 @@ class LanguageModel:
         tokens = self.tokens(text)
         if not tokens:
             raise InputError("Enter some text to score (it has no words after PTB tokenization).")
-        ids = [self.index.get(t, self.unk) for t in tokens] + [self.eos]
+        ids = self.ids(tokens) + [self.eos]
         rows = (row for logits, _ in self.chunks([self.eos] + ids[:-1]) for row in log_softmax(logits))
         return tokens + ["<eos>"], ids, rows
 

@@ -90,15 +90,15 @@ def unwrap(answer: tuple):
 def batch_perplexity(lm: LanguageModel, texts: list[str]) -> list[tuple]:
     """LanguageModel.perplexity of each text, the texts run side by side: one onnxruntime run
     per chunk of positions for the whole batch, each text padded with <eos> after its end."""
-    encoded = [attempt(lm.encode, text) for text in texts]
-    answers = [(False, e[1]) if not e[0] else None for e in encoded]
-    for i, (ok, value) in enumerate(encoded):
-        if ok and not value[0]:
+    tokenized = [attempt(lm.tokens, text) for text in texts]
+    answers = [None if ok else (False, err) for ok, err in tokenized]
+    for i, (ok, tokens) in enumerate(tokenized):
+        if ok and not tokens:
             answers[i] = attempt(lm.perplexity, texts[i])  # its own message for an empty text
     rows = [i for i, a in enumerate(answers) if a is None]
     if not rows:
         return answers
-    seqs = [[lm.eos] + encoded[i][1][0] + [lm.eos] for i in rows]
+    seqs = [[lm.eos] + lm.ids(tokenized[i][1]) + [lm.eos] for i in rows]
     length = max(len(s) for s in seqs) - 1
     tokens = np.full((length, len(rows)), lm.eos, np.int64)
     for b, seq in enumerate(seqs):
@@ -115,7 +115,7 @@ def batch_perplexity(lm: LanguageModel, texts: list[str]) -> list[tuple]:
                 nll[b].append(-log_p[t - start, b, seq[t + 1]])
     for b, i in enumerate(rows):
         answers[i] = (True, {"perplexity": float(np.exp(np.mean(nll[b]))), "tokens": len(seqs[b]) - 1,
-                             "oov": len(encoded[i][1][1]), "warning": lm.unknown_warning(lm.tokens(texts[i]))})
+                             "oov": lm.unknown(tokenized[i][1]), "warning": lm.unknown_warning(tokenized[i][1])})
     return answers
 
 
