@@ -192,6 +192,8 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
     write_vocab(folder, vocab)
     inputs, outputs = io_spec(folder / "model.onnx")
     parameters = sum(p.numel() for p in model.parameters())
+    # from the curves, not the config: a continued run may have started averaging earlier
+    averaged_from = next((h["epoch"] for h in record["history"] if h.get("averaged")), None)
     manifest = {
         "name": f"lm-{cell}",
         "task": "language-model",
@@ -222,8 +224,8 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
                                 for h in record["history"]]},
         "description": DESCRIPTIONS[cell] + " Trained on the Penn Treebank with SGD, dropout "
                        f"{config['dropout']} and the gradient norm clipped at {config['clip']}"
-                       + (f"; from epoch {config['average_from']} on, the weights kept are the mean of each "
-                          "epoch's steps." if config.get("average_from") else "."),
+                       + (f"; from epoch {averaged_from} on, the weights kept are the mean of each "
+                          "epoch's steps." if averaged_from else "."),
     }
     written = write_manifest(folder, manifest)
     print(json.dumps(written["metrics"]), f"-> {folder}")
