@@ -23,11 +23,13 @@ def graph_values(model: onnx.ModelProto) -> dict[str, np.ndarray]:
 
 
 def dequantized(values: dict, name: str, scale: str, zero_point: str) -> np.ndarray:
-    """int8 -> float32; a recurrent op's weights (directions, rows, columns) have one scale and
-    zero point per direction."""
+    """int8 -> float32. A recurrent op's weights, stored (directions, input, gates*hidden), have
+    a scale and zero point per direction, or per direction and output unit (per-channel)."""
     q = values[name].astype(np.float32)
-    shape = (-1,) + (1,) * (q.ndim - 1)
-    return (q - values[zero_point].astype(np.float32).reshape(shape)) * values[scale].reshape(shape)
+    s, z = values[scale], values[zero_point].astype(np.float32)
+    if q.ndim == 3:
+        s, z = s.reshape(len(s), 1, -1), z.reshape(len(z), 1, -1)
+    return (q - z) * s
 
 
 def torch_blocks(weight: np.ndarray, cell: str) -> torch.Tensor:
