@@ -1,6 +1,7 @@
 """Train -> export -> serve on a tiny synthetic corpus, for each cell: the loss falls, the ONNX
 graphs are dynamic and equal torch, serving's incremental steps equal full recomputation, and
 the gates it reports are the ones torch computes."""
+import json
 import random
 from pathlib import Path
 
@@ -199,6 +200,8 @@ def test_training_resumes_from_its_last_checkpoint(tmp_path):
     resumed = train(parse_args(args + ["--epochs", "3", "--resume"]))
     assert resumed["history"][:2] == first["history"] and len(resumed["history"]) == 3
     assert resumed["config"]["epochs"] == 3  # the manifest reports the schedule the run ended under
+    # and the settings of every stretch of epochs beside it
+    assert [(r["first_epoch"], r["config"]["epochs"]) for r in resumed["runs"]] == [(1, 2), (3, 3)]
 
 
 def test_each_epochs_mean_weights_are_validated_and_kept(tmp_path):
@@ -234,5 +237,11 @@ def test_training_continues_from_a_shipped_folder(runs, tmp_path):
     assert [h["epoch"] for h in continued["history"]] == [1, 2, 3, 4, 5, 6]
     assert [round(h["valid_ppl"], 2) for h in continued["history"][:5]] == [c["valid_ppl"] for c in curves]
     assert continued["best_valid_ppl"] <= min(c["valid_ppl"] for c in curves) + 0.05  # fp16 as shipped
+    # the shipped run's epochs at its own settings, then this run's
+    assert [(r["first_epoch"], r["config"]["dropout"], r["config"]["lr"]) for r in continued["runs"]] == [
+        (1, 0.1, 0.3), (6, 0.1, 0.05)]
+    folder = export_run(tmp_path / "lm-gru", tmp_path / "weights" / "lm-gru", shipped.parent.parent,
+                        allow_int8=False)
+    assert folder["training"]["runs"] == json.loads(json.dumps(continued["runs"]))
     with pytest.raises(SystemExit, match="its model is"):
         train(parse_args(args + ["--hidden", "8", "--name", "other"]))

@@ -151,6 +151,19 @@ def stopped_by(record: dict) -> str:
     return "max epochs" if record["epochs_run"] >= record["config"]["epochs"] else "time budget"
 
 
+def dropouts(record: dict) -> str:
+    """The dropout of every stretch of epochs: "0.5", or "0.4 (epochs 1-20), then 0.5"."""
+    changes = []
+    for run in record.get("runs") or [{"first_epoch": 1, "config": record["config"]}]:
+        if not changes or run["config"]["dropout"] != changes[-1][1]:
+            changes.append((run["first_epoch"], run["config"]["dropout"]))
+    if len(changes) == 1:
+        return str(changes[0][1])
+    ends = [first - 1 for first, _ in changes[1:]]
+    return ", then ".join([f"{d} (epochs {first}-{end})" for (first, d), end in zip(changes, ends)]
+                          + [str(changes[-1][1])])
+
+
 def machine(device: str) -> str:
     return f"{os.cpu_count()}-core CPU" if device == "cpu" else f"1x {device} (device machine)"
 
@@ -228,9 +241,11 @@ def export_run(prefix: Path, folder: Path, data_dir: Path = DEFAULT_DATA_DIR, al
                      "seconds": round(record["seconds"]), "epochs": len(record["history"]),
                      "best_epoch": record["best_epoch"], "stopped_by": stopped_by(record),
                      "curves": [{k: round(v, 2) if isinstance(v, float) else v for k, v in h.items()}
-                                for h in record["history"]]},
+                                for h in record["history"]]}
+                    # the settings of each stretch of epochs (hyperparameters: the last one's)
+                    | ({"runs": record["runs"]} if "runs" in record else {}),
         "description": DESCRIPTIONS[cell] + " Trained on the Penn Treebank with SGD, dropout "
-                       f"{config['dropout']} and the gradient norm clipped at {config['clip']}"
+                       f"{dropouts(record)} and the gradient norm clipped at {config['clip']}"
                        + (f"; from epoch {averaged_from} on, the weights kept are the mean of each "
                           "epoch's steps." if averaged_from else "."),
     }

@@ -87,8 +87,20 @@ def continued_from(folder: str, model: RecurrentLM, record: dict, valid_data: to
     valid_ppl = evaluate(model, valid_data, bptt)
     history = manifest["training"]["curves"]
     print(f"continuing {folder} after epoch {len(history)}: valid {valid_ppl:.2f} as shipped")
+    earlier = manifest["training"].get("runs") or [{"first_epoch": 1, "config": manifest["hyperparameters"]}]
     return {**record, "history": history, "best_valid_ppl": valid_ppl, "best_epoch": len(history),
-            "seconds": float(manifest["training"]["seconds"]), "init_from": str(folder)}
+            "seconds": float(manifest["training"]["seconds"]), "init_from": str(folder),
+            "runs": earlier + [{"first_epoch": len(history) + 1, "config": record["config"]}]}
+
+
+def with_run(record: dict, config: dict) -> dict:
+    """The record with config as the settings in force from its next epoch on. `runs` keeps the
+    settings of every stretch of epochs, so a manifest can say what a continued run's first
+    epochs were trained with (a record from before `runs` existed starts it with its config)."""
+    runs = record.get("runs") or [{"first_epoch": 1, "config": record["config"]}]
+    if runs[-1]["config"] != config:
+        runs = runs + [{"first_epoch": len(record["history"]) + 1, "config": config}]
+    return {**record, "config": config, "runs": runs}
 
 
 def train(args) -> dict:
@@ -108,10 +120,11 @@ def train(args) -> dict:
     prefix.parent.mkdir(parents=True, exist_ok=True)
     record = {"name": args.name, "config": config, "vocab_size": len(vocab), "history": [],
               "best_valid_ppl": math.inf, "best_epoch": 0, "lr": args.lr, "seconds": 0.0,
-              "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
+              "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+              "runs": [{"first_epoch": 1, "config": config}]}
     if args.resume and Path(f"{prefix}.json").exists():
         # the schedule now in force goes in the record: a resumed run may extend or change it
-        record = {**load_record(prefix), "config": config}
+        record = with_run(load_record(prefix), config)
         load_weights(model, prefix, "last")
         print(f"resumed {prefix} after epoch {len(record['history'])}, lr {record['lr']:.4g}")
     elif args.init_from:
