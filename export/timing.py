@@ -1,4 +1,5 @@
-"""Latency of a call as the benchmarks report it: the median over repeats, after a warm-up."""
+"""Latency of a call as the benchmarks report it: the median over repeats, after a warm-up; and
+the read bandwidth that puts a floor under a memory-bound call."""
 import time
 
 import numpy as np
@@ -22,3 +23,11 @@ def interleaved_median_ms(fns: dict, repeats: int, rounds: int = 10, warmup: int
 
 def median_ms(fn, repeats: int, warmup: int = 20) -> float:
     return interleaved_median_ms({"fn": fn}, repeats, rounds=1, warmup=warmup)["fn"]
+
+
+def read_bandwidth_gbs(nbytes: int, repeats: int = 200) -> float:
+    """One core's read bandwidth in GB/s: the max of an nbytes float32 buffer, a pass that only
+    reads (SIMD compares, no writes), over a buffer as large as what a call reads, so it sits in
+    the same cache level."""
+    buffer = np.ones(nbytes // 4, np.float32)
+    return nbytes / median_ms(buffer.max, repeats) / 1e6

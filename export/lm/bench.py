@@ -9,7 +9,9 @@ weights widened to float32: export/lm/from_onnx.py), and the fp32 graph is that 
 again. Both sides get one thread, as the app runs its sessions. Greedy tokens/s times
 serving.language_model.LanguageModel.generate (prompt included, 200 tokens a call, the most a
 request may ask for), per wall second and per CPU second of this process (what it gets from a
-core of its own where other jobs share the machine).
+core of its own where other jobs share the machine). Beside them the floor: a step reads every
+weight of model.onnx (the output layer the whole word matrix), so at one core's read bandwidth
+no step is faster than bytes / bandwidth, whatever the arithmetic.
 """
 import argparse
 import json
@@ -19,11 +21,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+import onnx
 import torch
+from onnx import numpy_helper
 
 from export.lm.export import export_step
 from export.lm.from_onnx import load_torch_model
-from export.timing import median_ms
+from export.timing import median_ms, read_bandwidth_gbs
 from serving.language_model import MAX_NEW_TOKENS, LanguageModel
 from serving.onnx_session import make_session
 from serving.weights import load_manifest
@@ -36,6 +40,11 @@ def onnx_step(path: Path, threads: int):
     feeds = {i.name: np.zeros((i.shape[0], 1, i.shape[2]), np.float32)
              for i in s.get_inputs() if i.name != "tokens"} | {"tokens": np.array([[1]], np.int64)}
     return s, feeds
+
+
+def weight_bytes(path: Path) -> int:
+    """Bytes of the graph's stored weights, which every step reads."""
+    return sum(numpy_helper.to_array(w).nbytes for w in onnx.load(str(path)).graph.initializer)
 
 
 def greedy_tokens_per_s(folder: Path, tokens: int) -> tuple[float, float]:
@@ -65,8 +74,18 @@ def bench(folder: Path, threads: int = 1, repeats: int = 500, tokens: int = 4000
             result[name] = median_ms(lambda: s.run(None, feeds), repeats)
     result["shipped_vs_eager"] = result["onnx_shipped_ms"] / result["torch_eager_ms"]
     result["greedy_tokens_per_s"], result["greedy_tokens_per_cpu_s"] = greedy_tokens_per_s(folder, tokens)
+    nbytes = weight_bytes(folder / "model.onnx")
+    result["floor"] = {"weight_bytes_per_step": nbytes, "single_core_read_gbs": read_bandwidth_gbs(nbytes)}
+    result["floor"]["floor_ms_per_step"] = nbytes / result["floor"]["single_core_read_gbs"] / 1e6
+    result["floor"]["floor_tokens_per_s"] = 1000 / result["floor"]["floor_ms_per_step"]
     result["load_average"] = os.getloadavg()[0]
     return result
+
+
+def rounded(value):
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    return round(value, 4) if isinstance(value, float) else value
 
 
 def main() -> None:
@@ -77,7 +96,7 @@ def main() -> None:
     p.add_argument("--tokens", type=int, default=4000, help="greedy tokens to time")
     args = p.parse_args()
     result = bench(Path(args.folder), args.threads, args.repeats, args.tokens)
-    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
+    print(json.dumps(rounded(result)))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ most_similar_cosmul, beside the floor of our query (the bytes it reads over the 
     python -m export.word2vec.bench [--weights weights] [--repeats 1000] [--out results/bench_word_vectors.json]
 
 Both models answer the same queries in alternation, so machine noise hits them alike; prints
-medians and ratios as JSON. The bandwidth is one core's np.copyto over a buffer as large as what
+medians and ratios as JSON. The bandwidth is one core reading a buffer as large as what
 a query reads (the same cache level), counted as bytes read per second.
 """
 import argparse
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from export.timing import interleaved_median_ms, median_ms
+from export.timing import interleaved_median_ms, read_bandwidth_gbs
 from export.word2vec.export import rescored
 from serving.weights import DEFAULT_WEIGHTS_DIR, load_all
 from serving.word_vectors import answer, load_word_vectors
@@ -43,13 +43,6 @@ def bytes_read(model_path: str | Path, topn: int = 10) -> int:
     initializers = {t.name: t for t in onnx.load(str(model_path)).graph.initializer}
     return (sum(len(initializers[name].raw_data) for name in COARSE)
             + rescored(topn) * (2 * initializers["embeddings"].dims[1] + 4))
-
-
-def read_bandwidth_gbs(nbytes: int, repeats: int = 200) -> float:
-    """One core's copy of an nbytes buffer, as bytes read per second (GB/s)."""
-    source = np.ones(nbytes // 8, np.float64)
-    target = np.empty_like(source)
-    return nbytes / median_ms(lambda: np.copyto(target, source), repeats) / 1e6
 
 
 def main() -> None:
