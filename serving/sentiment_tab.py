@@ -153,8 +153,9 @@ def describe(m: dict) -> str:
     averaged = f", the average of {members} such networks" if members > 1 else ""
     labels = m["hyperparameters"]["labels"]
     prefix = test_set(metrics)
-    first = ("" if not t.get("pretrain_epochs") else "IMDB's 25,000 labelled movie reviews, then "
-             if t.get("pretrain_on") != "sentences" else
+    first = ("" if not t.get("pretrain_epochs") else
+             "IMDB's 25,000 movie reviews labelled by their stars, then " if len(labels) > 2 else
+             "IMDB's 25,000 labelled movie reviews, then " if t.get("pretrain_on") != "sentences" else
              "sentences of IMDB's labelled movie reviews (each labelled as its review), then ")
     beside = " and IMDB's labelled movie reviews, read whole" if t.get("joint_imdb") else ""
     scale = (f", on {len(labels)} levels from {labels[0]} to {labels[-1]}" if len(labels) > 2 else "")

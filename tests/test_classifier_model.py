@@ -9,7 +9,7 @@ import numpy as np
 import onnx
 import pytest
 import torch
-from classifier_synthetic import sentences, tiny_folder, train_tiny
+from classifier_synthetic import FIVE_CUES, FIVE_LABELS, sentences, tiny_folder, train_tiny
 from conftest import DATA_DIR, ROOT, needs_data
 
 from export.classifier.calibration import expected_calibration_error, fit_temperature
@@ -97,6 +97,33 @@ def test_temperature_fit_lowers_the_calibration_error():
     assert t > 2
     assert expected_calibration_error(logits / t, labels) < 0.05 < \
         expected_calibration_error(logits, labels)
+
+
+def test_an_sst1_model_first_reads_imdb_reviews_labeled_by_their_stars(tmp_path):
+    """--dataset sst1 --pretrain-epochs: the IMDB pass trains the five-label head on each review's
+    stars (aclImdb has none of 5-6, so no review is neutral), and the manifest and the tab say so."""
+    (tmp_path / "sst1").mkdir()
+    (tmp_path / "imdb").mkdir()
+    for split, seed in [("train", 0), ("dev", 1), ("test", 2)]:
+        (tmp_path / f"sst1/stsa.fine.{split}").write_text(
+            "".join(f"{label} {' '.join(words)}\n"
+                    for words, label in sentences(300 if split == "train" else 60, seed, FIVE_CUES)))
+    stars = {0: 1, 1: 4, 3: 7, 4: 10}  # a review per label but neutral, at a star its label comes from
+    with gzip.open(tmp_path / "imdb/train.jsonl.gz", "wt") as f:
+        f.writelines(json.dumps({"text": " ".join(words), "rating": stars[label],
+                                 "label": "pos" if label > 2 else "neg"}) + "\n"
+                     for words, label in sentences(200, 3, FIVE_CUES) if label != 2)
+    subprocess.run([sys.executable, "-m", "export.classifier.train", "--data-dir", str(tmp_path),
+                    "--results", str(tmp_path / "results.json"), "--dataset", "sst1",
+                    "--model", "cnn-rand", "--set", "epochs=4", "optimizer=adam", "lr=0.01",
+                    "--pretrain-epochs", "1", "--out", str(tmp_path / "sentiment-cnn-sst1")],
+                   check=True, cwd=ROOT)
+    manifest = load_manifest(tmp_path / "sentiment-cnn-sst1")
+    assert manifest["hyperparameters"]["labels"] == FIVE_LABELS
+    assert manifest["training"]["pretrain_epochs"] == 1 and manifest["metrics"]["sst1_test_accuracy"] > 0.9
+    assert "labeled by its stars" in manifest["description"] and "Before SST-2" not in manifest["description"]
+    assert "IMDB's 25,000 movie reviews labelled by their stars, then SST-1" in describe(manifest)
+    assert SentimentModel(manifest).classify("a dreadful film")["label"] == "very negative"
 
 
 def test_the_training_command_averages_restarts_and_reexports_from_its_checkpoint(tmp_path):

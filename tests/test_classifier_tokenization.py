@@ -59,3 +59,12 @@ def test_imdb_reviews_come_cut_without_markup_and_with_both_labels():
     reviews = load_imdb_train(DATA_DIR, max_tokens=30, limit=40)
     assert len(reviews) == 40 and {label for _, label in reviews} == {0, 1}
     assert all(0 < len(tokens) <= 30 and "br" not in tokens for tokens, _ in reviews)
+
+
+@needs_data("imdb/train.jsonl.gz")
+def test_imdb_reviews_by_stars_take_sst1_labels_on_their_own_side_and_never_neutral():
+    binary = load_imdb_train(DATA_DIR, max_tokens=30, limit=200)
+    stars = load_imdb_train(DATA_DIR, max_tokens=30, limit=200, stars=True)
+    assert [tokens for tokens, _ in stars] == [tokens for tokens, _ in binary]
+    assert {label for _, label in stars} == {0, 1, 3, 4}  # very negative ... very positive, no neutral
+    assert all((fine > 2) == (side == 1) for (_, fine), (_, side) in zip(stars, binary))

@@ -27,6 +27,8 @@ NEGATORS = frozenset({"not", "n't", "no", "never", "nothing", "nobody", "none", 
                       "nor", "without"})
 
 IMDB_LABELS = {"neg": LABELS.index("negative"), "pos": LABELS.index("positive")}  # as stored
+# a review's stars (1-4 or 7-10; aclImdb leaves out 5 and 6) as SST-1's labels: no review is neutral
+IMDB_STARS_AS_SST1 = {1: 0, 2: 0, 3: 1, 4: 1, 7: 3, 8: 3, 9: 4, 10: 4}
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 UNK_ID = 1
 Examples = list[tuple[list[str], int]]
@@ -51,13 +53,15 @@ def load_mr(data_dir: str | Path = DEFAULT_DATA_DIR) -> Examples:
 
 
 def load_imdb_train(data_dir: str | Path = DEFAULT_DATA_DIR, max_tokens: int = 200,
-                    limit: int = 0, seed: int = 0) -> Examples:
+                    limit: int = 0, seed: int = 0, stars: bool = False) -> Examples:
     """IMDB's 25,000 labeled training reviews (or a random `limit` of them), cut to the first
-    max_tokens tokens as serving cuts user text."""
+    max_tokens tokens as serving cuts user text. With stars, labeled by their stars on SST-1's
+    scale: a five-label model learns how strong a review's words are, not only their side."""
     reviews = list(read_reviews(Path(data_dir) / IMDB_TRAIN))
     if limit:  # the file holds all positives, then all negatives
         reviews = [reviews[i] for i in np.random.default_rng(seed).permutation(len(reviews))[:limit]]
-    return [(sst_tokens(r["text"])[:max_tokens], IMDB_LABELS[r["label"]]) for r in reviews]
+    label = (lambda r: IMDB_STARS_AS_SST1[r["rating"]]) if stars else (lambda r: IMDB_LABELS[r["label"]])
+    return [(sst_tokens(r["text"])[:max_tokens], label(r)) for r in reviews]
 
 
 def load_imdb_sentences(data_dir: str | Path = DEFAULT_DATA_DIR, min_tokens: int = 4,

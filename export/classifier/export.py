@@ -118,7 +118,12 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
            if info.get("blend") else "")
         + (" Before SST-2 it read IMDB's 25,000 labeled movie reviews, which teach it sentiment "
            "words that SST-2's training sentences never show."
-           if pretrain_epochs and info.get("pretrain_on") != "sentences" else "")
+           if pretrain_epochs and info.get("pretrain_on") != "sentences" and len(labels) == 2 else "")
+        + (" Before SST-1 it read IMDB's 25,000 training reviews, each labeled by its stars "
+           "(1-2 very negative, 3-4 negative, 7-8 positive, 9-10 very positive; IMDB has no neutral "
+           "reviews), which teach it how strongly sentiment words lean, and words that SST-1's "
+           "training sentences never show."
+           if pretrain_epochs and len(labels) > 2 else "")
         + (" Before SST-2 it read sentences of IMDB's 25,000 labeled movie reviews, each labeled as "
            "its review: every one with a negator such as not or never, and as many others. They "
            "teach it negations and sentiment words that SST-2's training sentences rarely show."

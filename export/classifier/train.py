@@ -57,12 +57,13 @@ BLEND_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 def imdb_reviews(args):
     """The labeled IMDB reviews (or with --pretrain-on sentences their sentences) to train on
-    first, tokenised once per run (None without --pretrain-epochs)."""
+    first, tokenised once per run (None without --pretrain-epochs); for SST-1 labeled by stars."""
     if not args.pretrain_epochs:
         return None
     if args.pretrain_on == "sentences":
         return load_imdb_sentences(args.data_dir, seed=args.seed)
-    return load_imdb_train(args.data_dir, args.max_tokens, args.limit, args.seed)
+    return load_imdb_train(args.data_dir, args.max_tokens, args.limit, args.seed,
+                           stars=args.dataset == "sst1")
 
 
 def run_cv(args, device) -> None:
