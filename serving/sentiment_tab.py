@@ -207,10 +207,17 @@ def english_only(result: dict) -> str:
             f"{counted(result['tokens'], 'token')} read), so it gives no label: its guess would say little.")
 
 
+def on_the_scale(probabilities: dict) -> str:
+    """A five-label answer in the scale's own order, very negative to very positive (the label
+    box above it ranks them by probability, which hides where the answer lies on the scale)."""
+    return "On the scale: " + " · ".join(f"{label} {100 * p:.0f}%" for label, p in probabilities.items()) + "."
+
+
 def reading_note(text: str, result: dict) -> str:
     """How much was read: every token, or the first MAX_TOKENS up to where a word ends, and
-    the words the unread part starts with."""
-    note = f"{counted(result['tokens'], 'token')} read, {result['unknown']:,} not in the model's vocabulary."
+    the words the unread part starts with; a five-label answer in its scale's order first."""
+    scale = on_the_scale(result["probabilities"]) + "\n\n" if len(result["probabilities"]) > 2 else ""
+    note = scale + f"{counted(result['tokens'], 'token')} read, {result['unknown']:,} not in the model's vocabulary."
     if result["truncated"]:
         rest = text[result["characters_read"]:].split()
         note += (f" **Only the first {result['tokens']:,} tokens were read** (the first "

@@ -139,7 +139,7 @@ def assert_unknown_words_unscored(model, text, result):
     assert any(score is None and sst_tokens(piece) for piece, score in result["highlights"])
 
 
-def test_a_five_label_model(five_label_folder):
+def test_a_five_label_model(five_label_folder, tiny_weights):
     model = SentimentModel(load_manifest(five_label_folder))
     for text, label in [("the film was dreadful", "very negative"), ("a really okay movie", "neutral"),
                         ("this is a wonderful story", "very positive")]:
@@ -147,6 +147,10 @@ def test_a_five_label_model(five_label_folder):
         assert list(result["probabilities"]) == FIVE_LABELS
         assert result["label"] == label and np.isclose(sum(result["probabilities"].values()), 1)
     assert "on 5 levels from very negative to very positive" in describe(load_manifest(five_label_folder))
+    note = reading_note("a really okay movie", model.classify("a really okay movie"))
+    assert note.startswith("On the scale: very negative ") and " · neutral " in note  # the scale's order
+    two_labels = SentimentModel(load_manifest(tiny_weights / "sentiment-cnn"))
+    assert reading_note("the film", two_labels.classify("the film")).startswith("2 tokens read")
     sst, negation, imdb, mr, ece = served_table([load_manifest(five_label_folder)])
     assert sst[1].endswith("(SST-1)") and negation[1] == ece[1] == "— none yet"  # not in its manifest
     assert imdb[1] == mr[1] == "— 5 labels"
