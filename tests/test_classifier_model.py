@@ -124,6 +124,10 @@ def test_an_sst1_model_first_reads_imdb_reviews_labeled_by_their_stars(tmp_path)
     assert "labeled by its stars" in manifest["description"] and "Before SST-2" not in manifest["description"]
     assert "IMDB's 25,000 movie reviews labelled by their stars, then SST-1" in describe(manifest)
     assert SentimentModel(manifest).classify("a dreadful film")["label"] == "very negative"
+    refused = subprocess.run([sys.executable, "-m", "export.classifier.train", "--data-dir", str(tmp_path),
+                              "--dataset", "sst1", "--pretrain-epochs", "1", "--pretrain-on", "sentences"],
+                             capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 2 and "labeled by their stars" in refused.stderr  # no stars per sentence
 
 
 def test_the_training_command_averages_restarts_and_reexports_from_its_checkpoint(tmp_path):

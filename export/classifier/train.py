@@ -325,6 +325,9 @@ def main() -> None:
         parser.error("--members: CNNs only, and at most --seeds")
     if args.joint_imdb and (args.dataset != "sst2" or args.model == "bilstm"):
         parser.error("--joint-imdb: SST-2 and a CNN only")
+    if args.dataset == "sst1" and args.pretrain_epochs and args.pretrain_on == "sentences":
+        parser.error("--pretrain-on sentences: two labels only (each sentence takes its review's side); "
+                     "SST-1 reads whole reviews, labeled by their stars")
     device = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)  # the initial weights too
