@@ -9,7 +9,6 @@ running after 5 s and aborted in onnxruntime's threads at interpreter exit (exit
 import os
 import signal
 import sys
-import threading
 import time
 
 import gradio as gr
@@ -21,18 +20,22 @@ GRACE_SECONDS = float(os.environ.get("SHUTDOWN_GRACE_SECONDS", "8"))
 SHUTTING_DOWN = "The server is shutting down: send the request again in a minute."
 
 
-def catch_stop_signals() -> threading.Event:
-    """Before demo.launch: a SIGTERM during the launch is then drained too, not fatal."""
-    stop = threading.Event()
+def catch_stop_signals() -> list[int]:
+    """Before demo.launch: a SIGTERM during the launch is then drained too, not fatal. The
+    handler only appends the signal to the returned list, which takes no lock: a handler runs in
+    the main thread between two bytecodes, and one that called Event.set there deadlocked when
+    the signal came while the main thread's Event.wait held that Event's lock (the app then
+    never exited)."""
+    received = []
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
+        signal.signal(sig, lambda signum, _frame: received.append(signum))
+    return received
 
 
-def serve_until_signalled(demo: gr.Blocks, stop: threading.Event, grace: float = GRACE_SECONDS) -> None:
+def serve_until_signalled(demo: gr.Blocks, received: list[int], grace: float = GRACE_SECONDS) -> None:
     """After demo.launch(prevent_thread_lock=True): returns never, exits 0 after a drain."""
-    while not stop.wait(0.5):
-        pass
+    while not received:
+        time.sleep(0.2)  # a signal's handler runs when it arrives, then the loop sees it
     try:
         drain(demo, grace)
     except Exception as err:  # still exit 0: what could be drained was
