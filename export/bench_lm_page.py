@@ -32,14 +32,15 @@ WATCH = """([button, result]) => {
   const tracker = document.querySelector(`#${result} [data-testid="status-tracker"]`);
   const times = window.pressTimes = {clicked: null, idle: null, busy: false};
   const pressed = () => { if (times.clicked === null) times.clicked = performance.now(); };
-  document.getElementById(button).addEventListener("click", pressed, {once: true, capture: true});
-  document.addEventListener("keydown", (e) => { if (e.key === "Enter") pressed(); }, {once: true, capture: true});
+  // on the document, not the button: Gradio may render the button anew between here and the press
+  document.addEventListener("click", (e) => { if (e.target.closest(`#${button}`)) pressed(); }, {capture: true});
+  document.addEventListener("keydown", (e) => { if (e.key === "Enter") pressed(); }, {capture: true});
   new MutationObserver(() => {
     if (!tracker.classList.contains("hide")) { times.busy = true; times.idle = null; }
     else if (times.busy && times.idle === null) times.idle = performance.now();
   }).observe(tracker, {attributes: true, attributeFilter: ["class"]});
 }"""
-SETTLED = f"() => window.pressTimes.idle !== null && performance.now() - window.pressTimes.idle > {QUIET_MS}"
+SETTLED = f"() => window.pressTimes.clicked !== null && window.pressTimes.idle !== null && performance.now() - window.pressTimes.idle > {QUIET_MS}"
 
 
 def press_and_wait(page, button_id: str, result_id: str, timeout_ms: float = 60_000, press=None) -> float:
