@@ -235,3 +235,63 @@ def test_imdb_sentences_keep_every_negation_and_as_many_others(tmp_path):
                                     (["it", "was", "not", "bad", "at", "all"], 1)]
     assert len(sentences) == 2 * len(with_negator)
     assert all(len(tokens) >= 4 for tokens, _ in sentences)  # "Ok." is not one of them
+
+
+def test_negation_templates_turn_a_word_only_with_their_negator(tmp_path):
+    """Each negated frame holds a negator of the slice's list and its plain twin none; a made-up
+    sentence takes its word's side, turned where negated; the words are the reviews' adjectives
+    that lean to one side (after an intensifier often enough), not their filler."""
+    from export.classifier.augment import TEMPLATES, negation_examples, polar_words
+    from export.classifier.data import negated
+    assert all(negated(n.format("x").split()) and not negated(p.format("x").split()) for n, p in TEMPLATES)
+    (tmp_path / "imdb").mkdir()
+    reviews = ([("The film was very wonderful, so wonderful.", "pos")] * 40
+               + [("The film was very awful. Really dull.", "neg")] * 40
+               + [("The plot was wonderful for a dull cast.", "neg")] * 5)
+    with gzip.open(tmp_path / "imdb/train.jsonl.gz", "wt") as f:
+        f.writelines(json.dumps({"text": text, "label": label}) + "\n" for text, label in reviews)
+    negative, positive = polar_words(tmp_path, {"the", "film", "was", "wonderful", "awful", "dull", "plot"})
+    assert positive == ["wonderful"] and negative == ["dull", "awful"]  # dull in 45 negative reviews
+    made = negation_examples(negative, positive, 400, seed=1)
+    assert len(made) == 400 and 150 < sum(negated(tokens) for tokens, _ in made) < 250
+    for tokens, label in made:
+        side = 1 if "wonderful" in tokens else 0
+        assert label == (1 - side if negated(tokens) else side), tokens
+
+
+def test_continuing_a_shipped_folder_trains_its_networks_beside_made_up_negations(tmp_path):
+    """--continue-from a CNN folder --augment-negation: every network goes on from its weights
+    (as shipped competing as epoch 0), chosen on dev and dev's negated sentences; the folder keeps
+    its vocabulary and networks, and its manifest and description say what was added."""
+    folder = tiny_folder(tmp_path / "shipped", "cnn-ensemble")
+    (tmp_path / "sst2").mkdir()
+    (tmp_path / "imdb").mkdir()
+    for split, seed in [("train", 0), ("dev", 1), ("test", 2)]:
+        data = sentences(200 if split == "train" else 60, seed)
+        data += [(["it", "was", "not", "awful"], 1), (["not", "wonderful"], 0)]
+        (tmp_path / f"sst2/stsa.binary.{split}").write_text(
+            "".join(f"{label} {' '.join(words)}\n" for words, label in data))
+    with gzip.open(tmp_path / "imdb/train.jsonl.gz", "wt") as f:
+        f.writelines(json.dumps({"text": text, "label": label}) + "\n"
+                     for text, label in [("the film was very wonderful", "pos"),
+                                         ("the film was very awful", "neg")] * 40)
+    subprocess.run([sys.executable, "-m", "export.classifier.train", "--data-dir", str(tmp_path),
+                    "--results", str(tmp_path / "results.json"), "--continue-from", str(folder),
+                    "--augment-negation", "100", "--select", "dev+negation",
+                    "--set", "epochs=2", "optimizer=adam", "lr=0.01",
+                    "--name", "tiny-negation", "--out", str(tmp_path / "continued")], check=True, cwd=ROOT)
+    manifest, shipped = load_manifest(tmp_path / "continued"), load_manifest(folder)
+    assert (tmp_path / "continued/vocab.txt").read_text() == (folder / "vocab.txt").read_text()
+    assert manifest["hyperparameters"]["filter_widths"] == shipped["hyperparameters"]["filter_widths"]
+    continued = manifest["training"]["continued"]
+    assert continued["from"] == str(folder) and continued["select"] == "dev+negation"
+    assert [h[0]["epoch"] for h in continued["dev_history"]] == [0, 0]  # as shipped, for each network
+    assert set(continued["dev_history"][0][0]) == {"epoch", "dev", "negation"}
+    assert manifest["training"]["augment_negation"] == {"sentences": 100, "words_per_side": 1,
+                                                        "negative_words": ["awful"],
+                                                        "positive_words": ["wonderful"]}
+    assert "made-up sentences in which a negator turns" in manifest["description"]
+    assert "trained further" in manifest["training"]["selection"]
+    refused = subprocess.run([sys.executable, "-m", "export.classifier.train", "--augment-negation", "10"],
+                             capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 2 and "--continue-from" in refused.stderr

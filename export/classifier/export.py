@@ -70,7 +70,8 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
                     + (f", {'weighted ' if info.get('blend') else ''}average of {members} networks"
                        if members > 1 else "")
                     + f", {len(vocab)}-word vocabulary")
-    pretrain_epochs, joint = info.get("pretrain_epochs", 0), info.get("joint_imdb")
+    pretrain_epochs, joint, continued = (info.get("pretrain_epochs", 0), info.get("joint_imdb"),
+                                         info.get("continued"))
     dev = "SST-1 dev" if len(labels) == 5 else "SST-2 dev"
     selection = (f"epoch with the best {dev} accuracy" + (
         " (of the IMDB pass too)" if pretrain_epochs else "") + (
@@ -78,7 +79,9 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
         f", then of {info['finetune_epochs']} more on SST-2 alone, chosen alike"
         if info.get("finetune_epochs") else "") + ", and " + (
         f"the {members} restarts best on dev, their logits averaged" if members > 1
-        else "the restart best on dev") + f"; softmax temperature fitted on {dev}")
+        else "the restart best on dev") + (
+        f"; then each network trained further, the epoch kept the best on {continued['select']}"
+        " (epoch 0: as it was)" if continued else "") + f"; softmax temperature fitted on {dev}")
     write_manifest(out, {
         "name": out.name, "task": "sentiment", "architecture": architecture,
         "hyperparameters": {"model": kind, "labels": list(labels),
@@ -105,7 +108,8 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
                      "extra_vocab": info.get("extra_vocab", 0), "pretrain_epochs": pretrain_epochs,
                      **({"pretrain_on": info.get("pretrain_on", "reviews")} if pretrain_epochs else {}),
                      **{k: info[k] for k in ("init", "joint_imdb", "dev_history", "finetune_epochs", "blend",
-                                             "finetune_dev_history", "finetune_best_epoch") if k in info},
+                                             "finetune_dev_history", "finetune_best_epoch",
+                                             "continued", "augment_negation") if k in info},
                      "selection": selection},
         "description": describe_labels(DESCRIPTIONS[family], labels) + (
             f" Its answer is the average of {members} such networks trained from different "
@@ -131,7 +135,11 @@ def write_folder(out: Path, explained: Explained, vocab: list[str], info: dict, 
         + (" It learned from SST-2's sentences and IMDB's labeled movie reviews together, each "
            f"review read whole (up to {max_tokens:,} tokens), as it reads what you paste."
            if joint and not info.get("blend") else "")
-,
+        + (f" Then each network read SST-2 again beside {info['augment_negation']['sentences']:,} "
+           "short made-up sentences in which a negator turns a sentiment word's side (\"not bad at "
+           "all\" positive, \"never funny\" negative) and their plain twins (\"bad\" negative), since "
+           "SST-2's training sentences come without the phrase labels that teach negation."
+           if info.get("augment_negation") else ""),
     })
     print(f"wrote {out}")
 

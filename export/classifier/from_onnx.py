@@ -92,7 +92,8 @@ def trainable_from_onnx(folder: str | Path, member: int = 0) -> tuple[torch.nn.M
     singles = networks(explained.model)
     single, n = singles[member], len(singles)
     model = build_model("cnn-non-static", single.embedding.weight.shape[0],
-                        single.embedding.weight.float(), widths=single.widths,
+                        single.embedding.weight.float(), dim=single.embedding.weight.shape[1],
+                        widths=single.widths,
                         maps=single.convs[0].out_channels)
     features = model.out.in_features
     with torch.no_grad():

@@ -16,6 +16,12 @@ tenth of IMDB train, data.split_imdb_train); --init starts from a shipped CNN's 
 MR: 10-fold cross-validation with a fixed shuffle; each fold's dev slice of its training part
 picks the epoch. Writes accuracies only.
     python -m export.classifier.train --model cnn-rand --dataset mr
+--continue-from FOLDER trains each network of a shipped CNN folder further, its weights as shipped
+competing as epoch 0; with --augment-negation N beside N made-up sentences in which a negator
+turns a sentiment word's side (export/classifier/augment.py), chosen with --select dev+negation
+on dev and dev's sentences with a negator together.
+    python -m export.classifier.train --continue-from weights/sentiment-cnn --augment-negation 4000 \
+        --select dev+negation --set epochs=6 lr=0.3 --out build/negation/sentiment-cnn
 A checkpoint trained elsewhere (export/classifier/gpu_train.sh) is calibrated, measured and
 exported here with --from-checkpoint. Every run records its accuracies in --results.
 """
@@ -28,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from export.classifier.augment import negation_examples, polar_words
 from export.classifier.calibration import expected_calibration_error, fit_temperature
 from export.classifier.checkpoint import load_checkpoint, save_checkpoint
 from export.classifier.data import (
@@ -51,6 +58,7 @@ from export.classifier.model import Explained, KimCNNEnsemble, averaged, build_m
 from export.classifier.results import RESULTS, cv_metrics, record
 from export.classifier.vectors import VECTORS, pretrained, read_vectors, vectors_source
 from export.corpora import DEFAULT_DATA_DIR
+from serving.weights import load_manifest
 
 BLEND_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
@@ -196,6 +204,45 @@ def train_joint(args, device, splits):
     return model, vocab, info, devs["imdb"]
 
 
+def continue_members(args, device, splits):
+    """Every network of the CNN folder --continue-from trained further on SST-2's training
+    sentences (and --augment-negation made-up ones), each keeping its epoch best on --select, its
+    weights as shipped competing as epoch 0; the folder's vocabulary and training record carry
+    on. A multichannel network's two tables come as their sum, so both train from here."""
+    folder = Path(args.continue_from)
+    starts = [trainable_from_onnx(folder, k)
+              for k in range(len(networks(explained_from_onnx(folder).model)))]
+    vocab = starts[0][1]
+    train = encode(splits["train"], vocab)
+    augmentation = None
+    if args.augment_negation:
+        negative, positive = polar_words(args.data_dir, set(vocab))
+        train += encode(negation_examples(negative, positive, args.augment_negation, args.seed), vocab)
+        augmentation = {"sentences": args.augment_negation, "words_per_side": len(positive),
+                        "negative_words": negative[:10], "positive_words": positive[:10]}
+    dev = encode(splits["dev"], vocab)
+    devs = {"dev": dev}
+    if args.select == "dev+negation":
+        devs["negation"] = [d for d, (tokens, _) in zip(dev, splits["dev"]) if negated(tokens)]
+    hyper = {**TRAINING["cnn"], **args.overrides}
+    started, best_epochs, histories = time.time(), [], []
+    for k, (model, _) in enumerate(starts):
+        history = []
+        _, best_epoch = train_model(model, train, devs, device=device, seed=args.seed + k,
+                                    desc=f"{args.name} network {k + 1}/{len(starts)}",
+                                    score_start=True, history=history, **hyper)
+        best_epochs.append(best_epoch)
+        histories.append(history)
+        model.cpu()
+    shipped = load_manifest(folder)
+    info = {**shipped["training"], "model": shipped["hyperparameters"]["model"], "name": args.name,
+            "continued": {"from": str(folder), "machine": device_name(device),
+                          "seconds": round(time.time() - started), "select": args.select,
+                          "best_epochs": best_epochs, "dev_history": histories, **hyper},
+            **({"augment_negation": augmentation} if augmentation else {})}
+    return averaged([model for model, _ in starts]), vocab, info
+
+
 def blend(args, model, vocab: list[str], splits, device):
     """The networks of the CNN folder --blend-with and this one, their logits averaged with
     weight w on this one and (1 - w) shared equally by theirs: w chosen from BLEND_WEIGHTS on the
@@ -301,6 +348,13 @@ def main() -> None:
     parser.add_argument("--blend-with", help="a CNN weights folder of the same vocabulary: export "
                                              "its networks and this one averaged, the weight "
                                              "chosen on SST-2 dev + IMDB dev")
+    parser.add_argument("--continue-from", help="a shipped CNN weights folder: train each of its "
+                                                "networks further (SST-2)")
+    parser.add_argument("--augment-negation", type=int, default=0,
+                        help="--continue-from: train beside N made-up negated and plain sentences")
+    parser.add_argument("--select", choices=["dev", "dev+negation"], default="dev",
+                        help="--continue-from: keep each network's epoch best on SST-2 dev, or on "
+                             "the mean of dev and dev's sentences with a negator")
     parser.add_argument("--state", help="save the run here after every epoch; resume from it")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--folds-run", type=int, default=0, help="run only the first N folds")
@@ -325,6 +379,10 @@ def main() -> None:
         parser.error("--members: CNNs only, and at most --seeds")
     if args.joint_imdb and (args.dataset != "sst2" or args.model == "bilstm"):
         parser.error("--joint-imdb: SST-2 and a CNN only")
+    if args.continue_from and (args.dataset != "sst2" or args.joint_imdb or args.init):
+        parser.error("--continue-from: SST-2, without --joint-imdb or --init")
+    if args.augment_negation and not args.continue_from:
+        parser.error("--augment-negation: with --continue-from")
     if args.dataset == "sst1" and args.pretrain_epochs and args.pretrain_on == "sentences":
         parser.error("--pretrain-on sentences: two labels only (each sentence takes its review's side); "
                      "SST-1 reads whole reviews, labeled by their stars")
@@ -341,6 +399,8 @@ def main() -> None:
         args.model, args.name = info["model"], named or info.get("name", info["model"])
     elif args.joint_imdb:
         model, vocab, info, imdb_dev = train_joint(args, device, splits)
+    elif args.continue_from:
+        model, vocab, info = continue_members(args, device, splits)
     else:
         model, vocab, info = train_sst2(args, device, splits)
     if args.blend_with:
