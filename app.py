@@ -81,12 +81,18 @@ def use_remote_models() -> None:
         raise SystemExit(f"Cannot start: {err}")
 
 
+# on a touch screen plotly shows its toolbar (camera, zoom, home) all the time, over the charts'
+# titles, and its tools need a mouse: below a tablet's width it is hidden
+PAGE_CSS = "@media (max-width: 600px) { .js-plotly-plot .modebar-container { display: none !important; } }"
+
+
 def build_app(manifests: dict[str, dict]) -> gr.Blocks:
     # delete_cache: any file Gradio writes for the app (there should be none: uploads are refused,
     # serving/http_guards.py) is removed within the hour and when the server stops
     with gr.Blocks(title="Small neural NLP models", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Small neural NLP models\nWord vectors, recurrent language models and a "
-                    "CNN sentence classifier, trained by this project and served with onnxruntime.")
+                    "CNN sentence classifier, trained by this project on real text: each has its tab "
+                    "after **Basics**, where a small network learns in front of you.")
         # "wrap": the tabs that do not fit go on a second row; Gradio's default "menu" hides
         # Language model and Sentiment behind an unlabeled "⋯" on a 390 px phone
         with gr.Tabs(overflow_behavior="wrap"):
@@ -154,7 +160,7 @@ def main() -> None:
     # Gradio keeps ~180 KB of state per session and every raw API call is a new session: its
     # default of 10,000 sessions grew the server by 1.9 GB in a soak; 1,000 caps that near 180 MB
     demo.launch(server_name=server_name, server_port=port, state_session_capacity=1000,
-                enable_monitoring=monitoring, prevent_thread_lock=True,
+                enable_monitoring=monitoring, prevent_thread_lock=True, css=PAGE_CSS,
                 mcp_server=os.environ.get("MCP_SERVER", "1") != "0",
                 app_kwargs={"lifespan": gradio_internals.lifespan, "middleware": middleware(server_name)})
     # the gensim baseline is read now that the page answers, not before (serving/word_vectors.py)

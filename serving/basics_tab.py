@@ -355,6 +355,10 @@ def output_summary(results: dict, problems: list[str]) -> str:
                  "(in the softmax table, ∂CE/∂z is p minus y on every row): the error itself, however sure "
                  "the network was. The squared error's gradient also carries the output's slope, which fades "
                  "where a sigmoid saturates: try logits of 8 or -8.")
+    units = len(target)
+    if units > 1 and results["sigmoid"]:
+        lines.append(f"\nWith sigmoids each unit is its own yes/no question, and the binary cross-entropy is "
+                     f"their mean over the {units} units: in the sigmoid table ∂BCE/∂z is (p - y) / {units}.")
     return "\n".join(lines + [f"\n{p}" for p in problems])
 
 

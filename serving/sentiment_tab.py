@@ -200,11 +200,10 @@ def known_failures() -> str:
         f"“{text}” should be {expected} but is not: {why}" for text, expected, why in EXAMPLES if why) + "."
 
 
-def english_only(result: dict) -> str:
-    # NOT_ENGLISH[0].upper(), not capitalize(), which would lower-case the rest ("Not english?")
-    return (f"**{NOT_ENGLISH[0].upper() + NOT_ENGLISH[1:]}?** The models read English only, and most of this "
-            f"text's words (of four letters or more) are unknown to this one ({result['unknown']:,} of the "
-            f"{counted(result['tokens'], 'token')} read), so it gives no label: its guess would say little.")
+# NOT_ENGLISH[0].upper(), not capitalize(), which would lower-case the rest ("Not english?")
+ENGLISH_ONLY = (f"**{NOT_ENGLISH[0].upper() + NOT_ENGLISH[1:]}?** The models read English only, and half or more "
+                "of this text's longer words (of four letters or more) are unknown to this one, so it gives no "
+                "label and marks no words: its guess would say little.")
 
 
 def on_the_scale(probabilities: dict) -> str:
@@ -257,8 +256,8 @@ def build(manifests: dict[str, dict]) -> None:
 
     def show(text: str, model: str) -> tuple:
         result = classify(text, model)
-        if result["not_english"]:
-            return NOT_ENGLISH, result["highlights"], english_only(result)
+        if result["not_english"]:   # no label, so no words for or against one
+            return NOT_ENGLISH, [[text, None]], ENGLISH_ONLY
         return result["probabilities"], result["highlights"], reading_note(text, result)
 
     shown = inline(show, 3)

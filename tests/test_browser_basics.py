@@ -102,6 +102,8 @@ def test_training_streams_the_boundary_and_the_loss_curves(page, client):
     assert_in_view(page, status(page), page.get_by_role("button", name="Train"))
     if page.viewport_name == "desktop":
         assert_in_view(page, picture, None)
+    else:   # plotly's toolbar, always shown on a touch screen, would sit over the charts' titles
+        expect(curves.locator(".modebar").first).to_be_hidden()
     screenshot(page, f"basics-playground-{page.viewport_name}")
 
 
@@ -207,6 +209,7 @@ def test_output_layers_and_losses_side_by_side(page, client):
     expect(verdict).to_contain_text(f"{softmax['cross_entropy']:.4f}", timeout=WAIT)
     expect(verdict).to_contain_text(f"{sigmoid['cross_entropy']:.4f}")
     expect(verdict).to_contain_text("p - y")
+    expect(verdict).to_contain_text("∂BCE/∂z is (p - y) / 2")   # the sigmoids' mean over their 2 units
     assert_in_view(page, verdict, page.get_by_role("button", name="Compare"))
     tables = losses.locator(".virtual-table-viewport")   # where a Dataframe would scroll
     expect(tables).to_have_count(2)

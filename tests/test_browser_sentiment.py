@@ -119,6 +119,9 @@ def test_a_text_that_is_not_english_gets_no_label(tab):
     tab.get_by_role("button", name="Classify").click()
     expect(label(tab)).to_have_text(NOT_ENGLISH, timeout=WAIT)
     expect(tab.locator("#sentiment-note")).to_contain_text("The models read English only")
+    # no label, so no word is marked for or against one ("Der Film war" are in the vocabulary)
+    expect(tab.locator("#sentiment-evidence")).to_contain_text("schrecklich")
+    assert tab.locator("#sentiment-evidence mark").count() <= 1   # the whole text as one unscored piece
     assert_in_view(tab, tab.locator("#sentiment-label"), below=tab.get_by_role("button", name="Classify"))
 
 
