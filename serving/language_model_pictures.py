@@ -58,7 +58,16 @@ def percent(p: float) -> str:
     return "100%" if p >= 0.9995 else f"{100 * p:#.3g}%"
 
 
-def next_word_figure(rows: list[dict], model_label: str) -> go.Figure:
+def after_words(prompt: str, last: int = 4) -> str:
+    """Where the prediction stands: the prompt's last words as typed (escaped: plotly reads tags
+    in a title), so that a chart left from an earlier prompt says so."""
+    words = prompt.split()
+    if not words:
+        return "at the start of a sentence"
+    return f"after “{'… ' if len(words) > last else ''}{html.escape(' '.join(words[-last:]))}”"
+
+
+def next_word_figure(rows: list[dict], model_label: str, prompt: str) -> go.Figure:
     """Horizontal bars, the likeliest word on top, so that the words read on a phone; the
     probability axis starts at 0, so a bar's length is its probability."""
     words = [shown(r["word"]) for r in rows][::-1]
@@ -67,10 +76,11 @@ def next_word_figure(rows: list[dict], model_label: str) -> go.Figure:
                               text=[percent(p) for p in probabilities], textposition="outside",
                               cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>"))
     figure.update_layout(
-        title=dict(text=f"{model_label}: the {len(rows)} likeliest next words", x=0, font_size=14),
+        title=dict(text=f"{model_label}: the {len(rows)} likeliest next words<br><sup>{after_words(prompt)}</sup>",
+                   x=0, font_size=14),
         xaxis=dict(title="probability", range=[0, max(probabilities, default=1) * 1.25], tickformat=".0%",
                    rangemode="tozero", fixedrange=True),
-        yaxis=dict(fixedrange=True, automargin=True), height=360, margin=dict(l=10, r=20, t=40, b=40),
+        yaxis=dict(fixedrange=True, automargin=True), height=380, margin=dict(l=10, r=20, t=60, b=40),
         plot_bgcolor="white")
     figure.update_xaxes(showgrid=True, gridcolor="#e5e7eb", zeroline=True, zerolinecolor="#6b7280")
     return figure

@@ -196,7 +196,7 @@ def build(manifests: dict[str, dict]) -> None:
         return choose(models, model).token_scores(text, int(topn))
 
     def next_word_chart(prompt: str, model: str):
-        return next_word_figure(next_word(prompt, model, 10), labels.get(model, model))
+        return next_word_figure(next_word(prompt, model, 10), labels.get(model, model), prompt)
 
     def gates_view(prompt: str, model: str) -> str:
         return gates_html(gates(prompt, model), labels.get(model, model))

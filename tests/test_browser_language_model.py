@@ -102,6 +102,7 @@ def test_the_next_word_chart_starts_at_0_and_names_the_end_of_a_sentence(page, c
     assert shown == [{"<eos>": "(end of sentence)"}.get(w, w) for w in words]
     assert chart.locator(".js-plotly-plot").evaluate("plot => plot._fullLayout.xaxis.range[0]") == 0
     assert chart.locator(".xtick text").first.text_content() == "0%"
+    expect(chart.locator(".gtitle")).to_contain_text("after “… company declined to comment”")   # which prompt
 
 
 @desktop_only

@@ -38,3 +38,11 @@ def test_numbers_are_formatted_one_way_per_kind():
     for row in word_vectors_tab.quality_table(ours):
         assert all(len(cell.split(".")[1]) == 1 for cell in row[1:4])   # accuracy: one decimal
         assert len(row[4].split(".")[1]) == 3                              # a correlation: three
+
+
+def test_the_next_word_chart_says_which_prompt_it_follows():
+    from serving.language_model_pictures import after_words
+    assert after_words("") == "at the start of a sentence"
+    assert after_words("the company said") == "after “the company said”"
+    assert after_words("the company said it expects") == "after “… company said it expects”"
+    assert after_words("a <b>bold</b> claim") == "after “a &lt;b&gt;bold&lt;/b&gt; claim”"   # plotly reads tags
