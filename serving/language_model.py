@@ -211,7 +211,7 @@ class LanguageModel:
         predict them one by one, read after an <eos>): what perplexity and token_scores share."""
         tokens = self.tokens(text)
         if not tokens:
-            raise InputError("Enter some text to score (it has no words after PTB tokenization).")
+            raise InputError("Enter some text to score: this has no words the models read (punctuation and symbols are left out).")
         ids = self.ids(tokens) + [self.eos]
         rows = (row for logits, _ in self.chunks([self.eos] + ids[:-1]) for row in log_softmax(logits))
         return tokens + ["<eos>"], ids, rows
