@@ -84,25 +84,28 @@ def explained_from_onnx(folder: str | Path) -> Explained:
     return explained
 
 
-def trainable_from_onnx(folder: str | Path, member: int = 0) -> tuple[torch.nn.Module, list[str]]:
-    """(one network of a shipped CNN folder as a trainable non-static KimCNN, its vocabulary): a
-    starting point for further training. An ensemble member's own output layer is its slice of
-    the averaged one times the number of members (its bias: the members' mean)."""
+def trainable_networks(folder: str | Path) -> tuple[list[torch.nn.Module], list[str]]:
+    """(every network of a shipped CNN folder as a trainable non-static KimCNN, its vocabulary):
+    starting points for further training, from one read of its graph. An ensemble member's own
+    output layer is its slice of the averaged one times the number of members (its bias: the
+    members' mean)."""
     explained = explained_from_onnx(folder)
     singles = networks(explained.model)
-    single, n = singles[member], len(singles)
-    model = build_model("cnn-non-static", single.embedding.weight.shape[0],
-                        single.embedding.weight.float(), dim=single.embedding.weight.shape[1],
-                        widths=single.widths,
-                        maps=single.convs[0].out_channels)
-    features = model.out.in_features
-    with torch.no_grad():
-        for conv, source in zip(model.convs, single.convs):
-            conv.weight.copy_(source.weight)
-            conv.bias.copy_(source.bias)
-        model.out.weight.copy_(explained.model.out.weight[:, member * features:(member + 1) * features] * n)
-        model.out.bias.copy_(explained.model.out.bias)
-    return model, read_vocab(folder)
+    trainable = []
+    for member, single in enumerate(singles):
+        model = build_model("cnn-non-static", single.embedding.weight.shape[0],
+                            single.embedding.weight.float(), dim=single.embedding.weight.shape[1],
+                            widths=single.widths, maps=single.convs[0].out_channels)
+        features = model.out.in_features
+        with torch.no_grad():
+            for conv, source in zip(model.convs, single.convs):
+                conv.weight.copy_(source.weight)
+                conv.bias.copy_(source.bias)
+            model.out.weight.copy_(explained.model.out.weight[:, member * features:(member + 1) * features]
+                                   * len(singles))
+            model.out.bias.copy_(explained.model.out.bias)
+        trainable.append(model)
+    return trainable, read_vocab(folder)
 
 
 def max_difference(old: Path, new: Path, vocab_size: int, length: int = 50,

@@ -53,8 +53,8 @@ from export.classifier.data import (
 from export.classifier.export import write_folder
 from export.classifier.fit import (TRAINING, accuracy, batch_logits, device_name, served_logits,
                                    train_model, train_restart)
-from export.classifier.from_onnx import explained_from_onnx, trainable_from_onnx
-from export.classifier.model import Explained, KimCNNEnsemble, averaged, build_model, networks
+from export.classifier.from_onnx import trainable_networks
+from export.classifier.model import Explained, KimCNNEnsemble, averaged, build_model
 from export.classifier.results import RESULTS, cv_metrics, record
 from export.classifier.vectors import VECTORS, pretrained, read_vectors, vectors_source
 from export.corpora import DEFAULT_DATA_DIR
@@ -120,7 +120,7 @@ def train_sst2(args, device, splits):
     """Trains --seeds restarts and keeps the --members best on dev: one model, or (CNNs) an
     ensemble averaging their logits."""
     if args.init:  # a shipped CNN's table (and vocabulary) as the pretrained vectors
-        start, vocab = trainable_from_onnx(args.init)
+        (start, *_), vocab = trainable_networks(args.init)
         vectors, covered = start.embedding.weight.detach(), len(vocab)
     else:
         source = read_vectors(args.vectors) if args.model != "cnn-rand" else None
@@ -164,7 +164,7 @@ def train_joint(args, device, splits):
     reviews = load_imdb_train(args.data_dir, args.max_tokens, args.limit, args.seed)
     imdb_train, imdb_dev = split_imdb_train(reviews)
     if args.init:
-        model, vocab = trainable_from_onnx(args.init)
+        (model, *_), vocab = trainable_networks(args.init)
         covered, source = len(vocab), args.init
     else:
         words = read_vectors(args.vectors)
@@ -210,9 +210,7 @@ def continue_members(args, device, splits):
     weights as shipped competing as epoch 0; the folder's vocabulary and training record carry
     on. A multichannel network's two tables come as their sum, so both train from here."""
     folder = Path(args.continue_from)
-    starts = [trainable_from_onnx(folder, k)
-              for k in range(len(networks(explained_from_onnx(folder).model)))]
-    vocab = starts[0][1]
+    starts, vocab = trainable_networks(folder)
     train = encode(splits["train"], vocab)
     augmentation = None
     if args.augment_negation:
@@ -226,7 +224,7 @@ def continue_members(args, device, splits):
         devs["negation"] = [d for d, (tokens, _) in zip(dev, splits["dev"]) if negated(tokens)]
     hyper = {**TRAINING["cnn"], **args.overrides}
     started, best_epochs, histories = time.time(), [], []
-    for k, (model, _) in enumerate(starts):
+    for k, model in enumerate(starts):
         history = []
         _, best_epoch = train_model(model, train, devs, device=device, seed=args.seed + k,
                                     desc=f"{args.name} network {k + 1}/{len(starts)}",
@@ -240,7 +238,7 @@ def continue_members(args, device, splits):
                           "seconds": round(time.time() - started), "select": args.select,
                           "best_epochs": best_epochs, "dev_history": histories, **hyper},
             **({"augment_negation": augmentation} if augmentation else {})}
-    return averaged([model for model, _ in starts]), vocab, info
+    return averaged(starts), vocab, info
 
 
 def blend(args, model, vocab: list[str], splits, device):
@@ -248,13 +246,12 @@ def blend(args, model, vocab: list[str], splits, device):
     weight w on this one and (1 - w) shared equally by theirs: w chosen from BLEND_WEIGHTS on the
     mean of SST-2 dev and IMDB dev accuracy (an average of linear layers is one linear layer:
     exported and explained as one ensemble)."""
-    others, their_vocab = zip(*(trainable_from_onnx(args.blend_with, k)
-                                for k in range(len(networks(explained_from_onnx(args.blend_with).model)))))
-    if their_vocab[0] != vocab:
+    others, their_vocab = trainable_networks(args.blend_with)
+    if their_vocab != vocab:
         raise SystemExit(f"--blend-with {args.blend_with}: another vocabulary")
     _, imdb_dev = split_imdb_train(load_imdb_train(args.data_dir, args.max_tokens, args.limit, args.seed))
     devs = {"sst2": encode(splits["dev"], vocab), "imdb": encode(imdb_dev, vocab)}
-    theirs, ours = averaged(list(others)), model
+    theirs, ours = averaged(others), model
     logits = {name: (batch_logits(theirs, dev, device), batch_logits(ours, dev, device))
               for name, dev in devs.items()}
     scores = {w: {name: accuracy((1 - w) * a + w * b, [y for _, y in devs[name]])
