@@ -32,13 +32,19 @@ WATCH = """([button, result]) => {
   const tracker = document.querySelector(`#${result} [data-testid="status-tracker"]`);
   const times = window.pressTimes = {clicked: null, idle: null, busy: false};
   const pressed = () => { if (times.clicked === null) times.clicked = performance.now(); };
+  window.pressWatch?.abort();   // the previous press's listeners and observer go
+  const watch = window.pressWatch = new AbortController();
   // on the document, not the button: Gradio may render the button anew between here and the press
-  document.addEventListener("click", (e) => { if (e.target.closest(`#${button}`)) pressed(); }, {capture: true});
-  document.addEventListener("keydown", (e) => { if (e.key === "Enter") pressed(); }, {capture: true});
-  new MutationObserver(() => {
+  document.addEventListener("click", (e) => { if (e.target.closest(`#${button}`)) pressed(); },
+                            {capture: true, signal: watch.signal});
+  document.addEventListener("keydown", (e) => { if (e.key === "Enter") pressed(); },
+                            {capture: true, signal: watch.signal});
+  const observer = new MutationObserver(() => {
     if (!tracker.classList.contains("hide")) { times.busy = true; times.idle = null; }
     else if (times.busy && times.idle === null) times.idle = performance.now();
-  }).observe(tracker, {attributes: true, attributeFilter: ["class"]});
+  });
+  observer.observe(tracker, {attributes: true, attributeFilter: ["class"]});
+  watch.signal.addEventListener("abort", () => observer.disconnect());
 }"""
 SETTLED = f"() => window.pressTimes.clicked !== null && window.pressTimes.idle !== null && performance.now() - window.pressTimes.idle > {QUIET_MS}"
 
