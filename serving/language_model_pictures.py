@@ -76,7 +76,7 @@ def next_word_figure(rows: list[dict], model_label: str, prompt: str) -> go.Figu
                               text=[percent(p) for p in probabilities], textposition="outside",
                               cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>"))
     figure.update_layout(
-        title=dict(text=f"{model_label}: the {len(rows)} likeliest next words<br><sup>{after_words(prompt)}</sup>",
+        title=dict(text=f"{model_label}: the {len(rows)} likeliest next words<br><span style='font-size:12px'>{after_words(prompt)}</span>",
                    x=0, font_size=14),
         xaxis=dict(title="probability", range=[0, max(probabilities, default=1) * 1.25], tickformat=".0%",
                    rangemode="tozero", fixedrange=True),
